@@ -1,0 +1,58 @@
+"""All configuration in one place.
+
+Every setting has a default here (the embedded Cambodia dataset); a deployment
+overrides them with environment variables prefixed ``KG_`` (``KG_BASE_IRI``,
+``KG_DATA_DIR``, ``KG_STORE_BACKEND``...) or with a mapping passed to
+``create_app(config)`` (tests). Nothing else in the package reads the environment.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+#: The repository root: the embedded dataset lives beside the package.
+ROOT = Path(__file__).resolve().parent.parent
+
+DEFAULTS: dict[str, object] = {
+    # Canonical base IRI of the dataset; request paths map to BASE_IRI + path.
+    "BASE_IRI": "https://w3id.org/cambodia-prosecutions/",
+    # Folders of the dataset: ontology (Turtle), data (one named graph per file), shapes.
+    "ONTOLOGY_DIR": str(ROOT / "ontology"),
+    "DATA_DIR": str(ROOT / "data"),
+    "SHAPES_DIR": str(ROOT / "shapes"),
+    # Competency questions / example queries (*.rq with title and description headers).
+    "QUERIES_DIR": str(ROOT / "queries"),
+    # Store backend: "oxigraph" (embedded, default), "rdflib" (embedded) or "remote".
+    "STORE_BACKEND": "oxigraph",
+    # Directory of a persistent Oxigraph store; None keeps the store in memory.
+    "STORE_PATH": None,
+    # SPARQL endpoint URL of the remote backend (query only; we never write to it).
+    "REMOTE_ENDPOINT": None,
+    # Validate the data with SHACL before serving; refuse to start when it does not conform.
+    "VALIDATE_ON_START": True,
+    # Serve data that does not conform anyway (explicit opt-in, prints the report).
+    "ALLOW_INVALID": False,
+    # Wall-clock limit of one SPARQL query, in seconds.
+    "SPARQL_TIMEOUT": 5.0,
+    # Most result rows one SPARQL answer carries; more are cut and the cut is announced.
+    "SPARQL_MAX_ROWS": 10_000,
+    # Longest accepted query text, in characters.
+    "SPARQL_MAX_QUERY_LENGTH": 20_000,
+    # Largest accepted request body, in bytes (Flask answers 413 above it).
+    "MAX_CONTENT_LENGTH": 64 * 1024,
+    # Number of query worker processes per server process.
+    "QUERY_WORKERS": 2,
+    # Incoming links shown in a resource description before paging.
+    "INCOMING_LINKS_LIMIT": 50,
+    # Licence statement of the dataset (VoID, home page).
+    "LICENSE": "https://creativecommons.org/licenses/by/4.0/",
+}
+
+
+def load_config(app, overrides: dict | None = None) -> None:
+    """Fill ``app.config``: defaults, then ``KG_*`` environment variables, then overrides."""
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_prefixed_env("KG")
+    if overrides:
+        app.config.from_mapping(overrides)
+    if not str(app.config["BASE_IRI"]).endswith("/"):
+        app.config["BASE_IRI"] = str(app.config["BASE_IRI"]) + "/"
