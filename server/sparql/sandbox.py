@@ -1,0 +1,247 @@
+"""The sandbox every public SPARQL query passes before it reaches the store.
+
+Pure functions, run on every request (a regular-expression lexer and Oxigraph's
+parser on an empty in-memory store: well under a millisecond for usual queries).
+
+    check_query(text, ...) -> CheckedQuery     raises:
+        PayloadTooLarge   (413) the text is longer than the cap
+        UpdateRefused     (403) INSERT / DELETE / LOAD / CLEAR / DROP / CREATE / ADD / MOVE / COPY / WITH
+        OutboundRefused   (403) SERVICE, or FROM / FROM NAMED naming a graph outside the dataset
+        QuerySyntaxError  (400) the text does not parse (parser message, line and column)
+
+The lexer skips strings, IRIs and comments, so a literal "SERVICE" or a comment
+"# delete me" never trips it. FROM clauses are blanked out of the text (same length,
+newlines kept, so error positions stay right) and returned as dataset lists: the
+store never sees an IRI it might be tempted to fetch. Predeclared prefixes are
+prepended on one extra first line; ``shift_error`` moves a store parser's error
+position back onto the user's text.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Iterable, Mapping
+from urllib.parse import urljoin
+
+import pyoxigraph
+
+from ..errors import OutboundRefused, PayloadTooLarge, QuerySyntaxError, UpdateRefused
+
+#: Keywords that only occur in SPARQL Update requests.
+UPDATE_KEYWORDS = frozenset({"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE",
+                             "ADD", "MOVE", "COPY", "WITH"})
+#: Query forms, and the kind of answer each gives.
+QUERY_FORMS = {"SELECT": "select", "ASK": "ask", "CONSTRUCT": "graph", "DESCRIBE": "graph"}
+
+_TOKEN = re.compile(r"""
+    (?P<comment>\#[^\n]*)
+  | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
+              |'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")
+  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+  | (?P<var>[?$][\w\u00B7\u00C0-\uFFFF]+)
+  | (?P<bnode>_:[\w\-.\u00B7\u00C0-\uFFFF]+)
+  | (?P<lang>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)
+  | (?P<pname>(?:[A-Za-z\u00C0-\uFFFF][\w\-.\u00B7\u00C0-\uFFFF]*)?:(?:[\w\-.:%\u00B7\u00C0-\uFFFF]|\\.)*)
+  | (?P<number>\d[\d.]*(?:[eE][+-]?\d+)?)
+  | (?P<word>[A-Za-z_][\w]*)
+  | (?P<space>\s+)
+  | (?P<punct>.)
+""", re.VERBOSE | re.DOTALL)
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str      # comment | string | iri | var | bnode | lang | pname | number | word | punct
+    text: str
+    start: int
+    end: int
+
+
+def tokenize(text: str) -> list[Token]:
+    """The significant tokens of a SPARQL text (whitespace and comments dropped).
+
+    An unterminated string or IRI falls through to single characters: the parser
+    reports it properly later."""
+    tokens = []
+    for m in _TOKEN.finditer(text):
+        kind = m.lastgroup
+        if kind in ("space", "comment"):
+            continue
+        tokens.append(Token(kind, m.group(), m.start(), m.end()))
+    return tokens
+
+
+def keywords(tokens: Iterable[Token]) -> list[Token]:
+    """The bare words (keywords, functions, ``a``, ``true``) among ``tokens``."""
+    return [t for t in tokens if t.kind == "word"]
+
+
+@dataclass
+class CheckedQuery:
+    """A query that passed the sandbox, ready for the store."""
+    text: str                          # the user's text, as sent
+    form: str                          # SELECT | ASK | CONSTRUCT | DESCRIBE
+    kind: str                          # select | ask | graph
+    runnable: str                      # predeclared prefixes + the text without FROM clauses
+    from_default: list[str] = field(default_factory=list)
+    from_named: list[str] = field(default_factory=list)
+    added_prefix_lines: int = 0        # lines prepended before the user's text
+
+
+def check_length(text: str, max_length: int) -> None:
+    if len(text) > max_length:
+        raise PayloadTooLarge(
+            f"The query is {len(text)} characters long; this endpoint accepts at most {max_length}.",
+            hint="Shorten the query (predeclared prefixes need not be written out).",
+            limit=max_length)
+
+
+def refuse_updates(tokens: Iterable[Token]) -> None:
+    for tok in keywords(tokens):
+        if tok.text.upper() in UPDATE_KEYWORDS:
+            raise UpdateRefused(
+                f"This endpoint is read-only: {tok.text.upper()} (SPARQL Update) is not accepted.",
+                hint="Send a SELECT, ASK, CONSTRUCT or DESCRIBE query; the data can be downloaded as dumps.",
+                keyword=tok.text.upper(), position=tok.start)
+
+
+def refuse_service(tokens: Iterable[Token]) -> None:
+    for tok in keywords(tokens):
+        if tok.text.upper() == "SERVICE":
+            raise OutboundRefused(
+                "SERVICE (federated query) is not available: this endpoint never contacts other services.",
+                hint="Run the remote part against the other endpoint and combine the results yourself.",
+                position=tok.start)
+
+
+def query_form(tokens: Iterable[Token]) -> str | None:
+    """SELECT, ASK, CONSTRUCT or DESCRIBE: the first query-form keyword of the text."""
+    for tok in keywords(tokens):
+        if tok.text.upper() in QUERY_FORMS:
+            return tok.text.upper()
+    return None
+
+
+def prologue(tokens: list[Token]) -> tuple[str | None, dict[str, str]]:
+    """BASE and PREFIX declarations of the text: (base IRI or None, prefix -> namespace)."""
+    base, prefixes = None, {}
+    for i, tok in enumerate(tokens):
+        word = tok.text.upper() if tok.kind == "word" else None
+        if word == "BASE" and i + 1 < len(tokens) and tokens[i + 1].kind == "iri":
+            base = urljoin(base or "", tokens[i + 1].text[1:-1])
+        elif (word == "PREFIX" and i + 2 < len(tokens) and tokens[i + 1].kind == "pname"
+              and tokens[i + 1].text.endswith(":") and tokens[i + 2].kind == "iri"):
+            prefixes[tokens[i + 1].text[:-1]] = urljoin(base or "", tokens[i + 2].text[1:-1])
+    return base, prefixes
+
+
+def _expand(tok: Token, base: str | None, prefixes: Mapping[str, str]) -> str | None:
+    if tok.kind == "iri":
+        return urljoin(base, tok.text[1:-1]) if base else tok.text[1:-1]
+    if tok.kind == "pname":
+        prefix, _, local = tok.text.partition(":")
+        if prefix in prefixes:
+            return prefixes[prefix] + re.sub(r"\\(.)", r"\1", local)
+    return None
+
+
+def dataset_clauses(tokens: list[Token], base: str | None,
+                    prefixes: Mapping[str, str]) -> list[tuple[bool, str, int, int]]:
+    """Every FROM / FROM NAMED clause: (named?, graph IRI, start, end offsets in the text)."""
+    clauses = []
+    for i, tok in enumerate(tokens):
+        if tok.kind != "word" or tok.text.upper() != "FROM":
+            continue
+        j, named = i + 1, False
+        if j < len(tokens) and tokens[j].kind == "word" and tokens[j].text.upper() == "NAMED":
+            j, named = j + 1, True
+        if j < len(tokens):
+            iri = _expand(tokens[j], base, prefixes)
+            if iri is not None:
+                clauses.append((named, iri, tok.start, tokens[j].end))
+    return clauses
+
+
+def blank_out(text: str, spans: Iterable[tuple[int, int]]) -> str:
+    """``text`` with each span replaced by spaces (newlines kept: positions do not move)."""
+    chars = list(text)
+    for start, end in spans:
+        for k in range(start, end):
+            if chars[k] != "\n":
+                chars[k] = " "
+    return "".join(chars)
+
+
+_POSITION = re.compile(r"error at (\d+):(\d+):\s*")
+
+
+def check_syntax(text: str, prefixes: Mapping[str, str]) -> None:
+    """Parse with Oxigraph on an empty store (results are lazy: nothing is evaluated)."""
+    try:
+        pyoxigraph.Store().query(text, prefixes=dict(prefixes))
+    except SyntaxError as exc:
+        raise syntax_error(str(exc)) from None
+
+
+def syntax_error(message: str, line_shift: int = 0) -> QuerySyntaxError:
+    """A QuerySyntaxError from a parser message ("error at L:C: ..."), position moved up by ``line_shift``."""
+    line = column = None
+    m = _POSITION.search(message)
+    if m:
+        line, column = max(1, int(m.group(1)) - line_shift), int(m.group(2))
+        message = message[m.end():]
+    where = f" (line {line}, column {column})" if line else ""
+    return QuerySyntaxError(f"The query does not parse{where}: {message}",
+                            hint="Fix the query at the position shown; predeclared prefixes need no PREFIX line.",
+                            line=line, column=column)
+
+
+def shift_error(exc: QuerySyntaxError, line_shift: int) -> QuerySyntaxError:
+    """Move the position of a store's syntax error from the runnable text to the user's text."""
+    line = exc.details.get("line")
+    if not line_shift or not line:
+        return exc
+    fixed = max(1, int(line) - line_shift)
+    exc.details["line"] = fixed
+    exc.message = re.sub(rf"\bline {line}\b", f"line {fixed}", exc.message)
+    exc.args = (exc.message,)
+    return exc
+
+
+def prefix_block(predeclared: Mapping[str, str], declared: Mapping[str, str]) -> str:
+    """One line of PREFIX declarations for the predeclared prefixes the query does not declare."""
+    missing = {p: ns for p, ns in predeclared.items() if p not in declared}
+    return " ".join(f"PREFIX {p}: <{ns}>" for p, ns in missing.items())
+
+
+def check_query(text: str, *, predeclared: Mapping[str, str], dataset_graphs: Iterable[str],
+                max_length: int) -> CheckedQuery:
+    """Every check, in order of cost; returns what the store needs to run the query."""
+    check_length(text, max_length)
+    tokens = tokenize(text)
+    refuse_updates(tokens)
+    refuse_service(tokens)
+    base, declared = prologue(tokens)
+    known = {**predeclared, **declared}
+    graphs = set(dataset_graphs)
+    clauses = dataset_clauses(tokens, base, known)
+    for named, iri, _, _ in clauses:
+        if iri not in graphs:
+            raise OutboundRefused(
+                f"FROM{' NAMED' if named else ''} <{iri}> is not a graph of this dataset; "
+                "queries cannot read other documents, files or URLs.",
+                hint="Use one of the dataset's named graphs (listed in the service description at "
+                     "GET /sparql), or leave FROM out: the default graph is the union of all graphs.",
+                graph=iri)
+    check_syntax(text, predeclared)
+    form = query_form(tokens)
+    if form is None:                       # parsed, yet no form keyword: cannot happen with Oxigraph
+        raise syntax_error("expected SELECT, ASK, CONSTRUCT or DESCRIBE")
+    block = prefix_block(predeclared, declared)
+    body = blank_out(text, [(s, e) for _, _, s, e in clauses])
+    return CheckedQuery(
+        text=text, form=form, kind=QUERY_FORMS[form],
+        runnable=(block + "\n" + body) if block else body,
+        from_default=[iri for named, iri, _, _ in clauses if not named],
+        from_named=[iri for named, iri, _, _ in clauses if named],
+        added_prefix_lines=1 if block else 0)
