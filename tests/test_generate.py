@@ -1,0 +1,148 @@
+"""The synthetic data generator (server.generate): size, determinism, shape of the data,
+and conformance to our SHACL shapes."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from rdflib import BNode, Dataset, Literal, URIRef
+
+from server.config import DEFAULTS
+from server.generate import OUTPUT_NAME, generate_dataset, generate_quads
+from server.namespaces import DEFAULT_BASE
+
+CPO = DEFAULT_BASE + "ontology#"
+EVENT_KINDS = ["Arrest", "Charge", "Verdict", "Sentence", "BailDecision", "Pardon", "Release"]
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory) -> tuple[dict, Dataset]:
+    """A 2,000-quad dataset written to disk and parsed back with rdflib."""
+    out = tmp_path_factory.mktemp("synthetic")
+    stats = generate_dataset(out, 2000, seed=7)
+    ds = Dataset(default_union=True)          # queries see the union of the graphs
+    ds.parse(out / OUTPUT_NAME, format="nquads")
+    return stats, ds
+
+
+def select(ds: Dataset, query: str) -> list:
+    return list(ds.query(f"PREFIX cpo: <{CPO}>\nPREFIX schema: <https://schema.org/>\n"
+                         f"PREFIX prov: <http://www.w3.org/ns/prov#>\n{query}"))
+
+
+@pytest.mark.parametrize("target", [500, 2_000, 10_000, 30_000])
+def test_size_is_the_requested_number_of_quads_within_5_percent(target):
+    lines, stats = generate_quads(target, seed=1)
+    assert stats["triples"] == len(lines) == len(set(lines))
+    assert abs(len(lines) - target) <= 0.05 * target
+
+
+def test_same_seed_gives_the_same_bytes_and_another_seed_differs(tmp_path):
+    a = generate_dataset(tmp_path / "a", 3000, seed=3)
+    b = generate_dataset(tmp_path / "b", 3000, seed=3)
+    c = generate_dataset(tmp_path / "c", 3000, seed=4)
+    text = {k: Path(s["path"]).read_bytes() for k, s in {"a": a, "b": b, "c": c}.items()}
+    assert text["a"] == text["b"]
+    assert text["a"] != text["c"]
+
+
+@pytest.mark.parametrize("bad", [0, -5])
+def test_a_non_positive_size_is_refused_with_the_value(bad):
+    with pytest.raises(ValueError, match=str(bad)):
+        generate_quads(bad)
+
+
+def test_the_file_parses_to_the_announced_number_of_quads(small):
+    stats, ds = small
+    assert sum(1 for _ in ds.quads((None, None, None, None))) == stats["triples"]
+
+
+def test_one_named_graph_per_source_derived_from_a_news_article(small):
+    stats, ds = small
+    rows = select(ds, """SELECT ?g ?src WHERE { GRAPH ?g { ?g a cpo:SourceGraph ;
+        prov:wasDerivedFrom ?src . ?src a schema:NewsArticle ; schema:headline ?h ;
+        cpo:publicationDate ?d } }""")
+    graphs = {g for _, _, _, g in ds.quads((None, None, None, None))}
+    assert len(rows) == stats["articles"] == len(graphs)
+    assert {g for g, _ in rows} == graphs
+    for g, src in rows:                      # graph:<slug> is derived from source:<slug>
+        assert str(g).rsplit("/", 1)[1] == str(src).rsplit("/", 1)[1]
+
+
+def test_no_blank_nodes_and_every_iri_under_the_base(small):
+    _, ds = small
+    for s, p, o, g in ds.quads((None, None, None, None)):
+        assert not any(isinstance(t, BNode) for t in (s, o, g))
+        assert str(s).startswith(DEFAULT_BASE) and str(g).startswith(DEFAULT_BASE + "graph/")
+
+
+def test_another_base_iri_is_used_throughout():
+    lines, _ = generate_quads(300, base="http://example.org/kg/")
+    assert all("http://example.org/kg/" in line for line in lines)
+    assert not any(DEFAULT_BASE in line for line in lines)
+
+
+@pytest.mark.parametrize("kind", EVENT_KINDS)
+def test_every_main_event_kind_occurs(small, kind):
+    rows = select(small[1], f"SELECT (COUNT(?e) AS ?n) WHERE {{ ?e a cpo:{kind} }}")
+    assert int(rows[0][0]) > 0
+
+
+def test_every_event_has_a_status_and_a_reported_date_with_bounds(small):
+    rows = select(small[1], """SELECT ?e WHERE {
+        VALUES ?kind { cpo:Arrest cpo:Charge cpo:Verdict cpo:Sentence cpo:BailDecision
+                       cpo:Pardon cpo:Release }
+        ?e a ?kind .
+        FILTER NOT EXISTS { ?e cpo:status ?s ; cpo:date ?d . ?d a cpo:ReportedDate ;
+            cpo:precision ?p ; cpo:dateValue ?v ; cpo:earliest ?lo ; cpo:latest ?hi ;
+            cpo:dateBasis ?b . FILTER(?lo <= ?hi) } }""")
+    assert rows == []
+
+
+def test_dates_not_stated_carry_a_note(small):
+    rows = select(small[1], """SELECT ?d WHERE { ?d cpo:dateBasis ?b .
+        FILTER(?b != cpo:Stated) FILTER NOT EXISTS { ?d cpo:dateNote ?n } }""")
+    assert rows == []
+
+
+def test_people_have_one_english_name_across_all_graphs(small):
+    rows = select(small[1], """SELECT ?p (COUNT(DISTINCT ?n) AS ?names) WHERE {
+        ?p a schema:Person ; schema:name ?n ; schema:alternateName ?alt } GROUP BY ?p""")
+    assert rows and all(int(n) == 1 for _, n in rows)
+
+
+def test_pardons_are_signed_and_releases_give_their_basis(small):
+    _, ds = small
+    assert select(ds, "SELECT ?p WHERE { ?p a cpo:Pardon FILTER NOT EXISTS { ?p cpo:signedBy ?k } }") == []
+    assert select(ds, """SELECT ?r WHERE { ?r a cpo:Release FILTER NOT EXISTS {
+        ?r cpo:releaseBasis ?b ; cpo:resultsFrom ?p . ?p a cpo:Pardon } }""") == []
+
+
+def test_sentences_statements_and_groups_carry_their_values(small):
+    _, ds = small
+    lengths = select(ds, "SELECT ?l WHERE { ?s a cpo:Sentence ; cpo:sentenceLength ?l }")
+    assert lengths and all(str(l.datatype).endswith("#duration") for (l,) in lengths)
+    assert select(ds, "SELECT ?s WHERE { ?s a cpo:Statement ; cpo:stance ?x ; cpo:statedBy ?who }")
+    counts = select(ds, "SELECT ?n WHERE { ?g a cpo:UnnamedGroup ; cpo:memberCount ?n }")
+    assert counts and all(isinstance(n, Literal) and int(n) >= 0 for (n,) in counts)
+
+
+def test_the_dataset_conforms_to_our_shapes(tmp_path):
+    """Zero SHACL violations with the project's shapes and ontology (reference engine)."""
+    validation = pytest.importorskip("server.validation")
+    shapes = sorted(Path(DEFAULTS["SHAPES_DIR"]).glob("*.ttl"))
+    ontology = sorted(Path(DEFAULTS["ONTOLOGY_DIR"]).glob("*.ttl"))
+    if not shapes or not ontology:
+        pytest.skip("no shapes/ontology in the repository yet")
+    from rdflib import Graph
+    stats = generate_dataset(tmp_path, 2000, seed=11)
+    data = Dataset()
+    data.parse(stats["path"], format="nquads")
+    shapes_graph, ontology_graph = Graph(), Graph()
+    for path in shapes:
+        shapes_graph.parse(path)
+    for path in ontology:
+        ontology_graph.parse(path)
+    report = validation.validate(data, shapes_graph, ontology_graph)
+    violations = [r for r in report.results if "Violation" in str(r.severity)]
+    assert violations == [], "\n".join(str(r.message) for r in violations[:20])
