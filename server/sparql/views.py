@@ -1,0 +1,147 @@
+"""Views of the SPARQL endpoint: /sparql (protocol, service description, query page)
+and /queries (the named example queries as an API)."""
+from __future__ import annotations
+
+from flask import Response, current_app, jsonify, render_template, request, url_for
+
+from ..errors import KGError, NotFound
+from ..formats import GRAPH_FORMATS, HTML, RESULT_FORMATS, Format, negotiate
+from ..formats import NTRIPLES, SPARQL_JSON
+from ..store.base import QueryAnswer
+from . import bp, examples, execute, tables
+from .protocol import read_protocol_request
+from .service_description import LIMITS, service_description
+
+PAGE_OFFERS: tuple[Format, ...] = (*RESULT_FORMATS, *GRAPH_FORMATS, HTML)
+JSON_ONLY = Format("json", "application/json", None, "json")
+
+
+def _offers(kind: str) -> tuple[Format, ...]:
+    return (*(GRAPH_FORMATS if kind == "graph" else RESULT_FORMATS), HTML)
+
+
+@bp.route("/sparql", methods=["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH"])
+def endpoint():
+    req = read_protocol_request(request)
+    if req is None:
+        return service_description_response()
+    wants_html = negotiate(request.accept_mimetypes, PAGE_OFFERS, _html_override(req.format)) is HTML
+    dataset = execute.Dataset(req.default_graph_uris, req.named_graph_uris)
+    try:
+        checked = execute.check(req.query)
+        fmt = negotiate(request.accept_mimetypes, _offers(checked.kind), req.format)
+        if fmt is HTML:
+            return render_results(req.query, checked, dataset)
+        return answer_response(execute.run(checked, fmt, dataset))
+    except KGError as exc:
+        if not wants_html:
+            raise
+        return render_page(query=req.query, error=exc), exc.status
+
+
+def _html_override(name: str | None) -> str | None:
+    return name if name in ("html", "text/html") else None
+
+
+def service_description_response():
+    offers = (*GRAPH_FORMATS, HTML)
+    fmt = negotiate(request.accept_mimetypes, offers, request.args.get("format"))
+    if fmt is HTML:
+        return render_page(query=None)
+    graph = service_description(url_for("sparql.endpoint", _external=True), _graph_names(),
+                                execute.predeclared(), current_app.config)
+    return Response(graph.serialize(format=fmt.rdflib, encoding="utf-8"), mimetype=fmt.media_type)
+
+
+def answer_response(answer: QueryAnswer) -> Response:
+    resp = Response(answer.body, mimetype=answer.media_type)
+    if answer.rows is not None:
+        resp.headers["X-Result-Rows"] = str(answer.rows)
+    if answer.truncated:
+        resp.headers["X-Result-Truncated"] = "true"
+    return resp
+
+
+# -- the query page ----------------------------------------------------------
+
+def _graph_names() -> list[str]:
+    from ..store import get_store
+    return [str(g) for g in get_store().graph_names()]
+
+
+def render_results(query: str, checked, dataset, example=None):
+    """Run for display (SPARQL JSON or N-Triples), then the page with the table."""
+    view_fmt = NTRIPLES if checked.kind == "graph" else SPARQL_JSON
+    answer = execute.run(checked, view_fmt, dataset)
+    base, root = current_app.config["BASE_IRI"], request.script_root
+    table = (tables.from_ntriples(answer.body, base, root) if checked.kind == "graph"
+             else tables.from_sparql_json(answer.body, base, root))
+    resp = Response(render_page(query=query, table=table, truncated=answer.truncated,
+                                kind=checked.kind, example=example, dataset=dataset))
+    if answer.truncated:
+        resp.headers["X-Result-Truncated"] = "true"
+    return resp
+
+
+def downloads(query: str, kind: str, dataset=None, example=None) -> list[tuple[Format, str]]:
+    """(format, URL) for every format the answer can be downloaded in."""
+    formats = GRAPH_FORMATS if kind == "graph" else RESULT_FORMATS
+    if example is not None:
+        return [(f, url_for("sparql.named_query", name=example.name, format=f.name)) for f in formats]
+    params = {"query": query}
+    if dataset is not None:
+        params["default-graph-uri"] = dataset.default_graph_uris
+        params["named-graph-uri"] = dataset.named_graph_uris
+    return [(f, url_for("sparql.endpoint", format=f.name, **params)) for f in formats]
+
+
+def render_page(*, query: str | None, table=None, truncated=False, kind=None, error=None,
+                example=None, dataset=None) -> str:
+    config = current_app.config
+    return render_template(
+        "sparql.html", query=query, table=table, truncated=truncated, kind=kind, error=error,
+        example=example, examples=examples.examples(),
+        downloads=downloads(query, kind, dataset, example) if table is not None else [],
+        prefixes=execute.predeclared(), graphs=_graph_names(),
+        limits=[(label, config[key]) for _, key, _, label, _ in LIMITS],
+        max_rows=config["SPARQL_MAX_ROWS"],
+        result_formats=RESULT_FORMATS, graph_formats=GRAPH_FORMATS)
+
+
+# -- named queries -----------------------------------------------------------
+
+def _describe_example(ex: examples.Example) -> dict:
+    return {"name": ex.name, "title": ex.title, "description": ex.description,
+            "sources": list(ex.sources), "query": ex.text,
+            "url": url_for("sparql.named_query", name=ex.name, _external=True)}
+
+
+@bp.route("/queries")
+def named_queries():
+    fmt = negotiate(request.accept_mimetypes, (JSON_ONLY, HTML), request.args.get("format"))
+    items = examples.examples()
+    if fmt is HTML:
+        return render_template("sparql_queries.html", examples=items)
+    return jsonify({"queries": [_describe_example(e) for e in items]})
+
+
+@bp.route("/queries/<name>")
+def named_query(name: str):
+    example = examples.find(name)
+    if example is None:
+        raise NotFound(f"There is no example query named {name!r}.",
+                       hint="The list is at /queries.")
+    checked = execute.check(example.text)
+    fmt = negotiate(request.accept_mimetypes, _offers(checked.kind), request.args.get("format"))
+    if fmt is HTML:
+        return render_results(example.text, checked, execute.Dataset(), example=example)
+    return answer_response(execute.run(checked, fmt))
+
+
+@bp.after_request
+def protocol_headers(resp: Response) -> Response:
+    """Answers depend on Accept; a timed-out query may be retried a little later."""
+    resp.vary.add("Accept")
+    if resp.status_code == 503 and "Retry-After" not in resp.headers:
+        resp.headers["Retry-After"] = "5"
+    return resp
