@@ -1,0 +1,210 @@
+"""The store of the application (flaskr ``db.py`` style).
+
+``init_app(app)`` loads the dataset once, validates it (``VALIDATE_ON_START``), builds
+the configured backend and keeps a ``Store`` facade in ``app.extensions["kg.store"]``;
+views reach it with ``get_store()``.
+
+The facade is the only API the web layer and the SPARQL endpoint use:
+
+=========================================  ==========================================
+``select(q) -> Solutions``                 trusted SELECT over the union graph
+``ask(q) -> bool``                         trusted ASK
+``construct(q) -> rdflib.Graph``           trusted CONSTRUCT
+``describe(iri, incoming_limit, offset)``  ``Description`` (rdflib Dataset of quads,
+                                           ``.incoming_total``, ``.empty`` -> 404)
+``quads()`` / ``graph_names()``            dumps, VoID
+``stats()``                                triples, graphs, per-class / per-graph counts
+``fingerprint`` / ``loaded_at``            ETag / Last-Modified
+``protocol_query(q, result_format=...,``   UNTRUSTED query, time-limited in a worker
+``  default_graph_uris, named_graph_uris,`` process, serialized -> ``QueryAnswer``
+``  timeout, max_rows)``                   (raises QueryTimeout, QuerySyntaxError...)
+=========================================  ==========================================
+
+Trusted reads run in the calling thread: they are our own bounded queries. Untrusted
+queries run in the worker pool of ``server.store.pool`` (one per server process,
+created lazily in that process), which kills a worker that runs past its deadline.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import datetime, timezone
+from typing import Iterator, Sequence
+
+from flask import current_app
+from rdflib import Graph, URIRef
+from rdflib.namespace import RDF
+
+from ..errors import KGError, ValidationFailed
+from ..formats import Format
+from . import describe as describing
+from .base import Backend, QueryAnswer, Solutions
+from .pool import FORK_GUARD
+from .sources import fingerprint as files_fingerprint
+
+log = logging.getLogger(__name__)
+EXTENSION = "kg.store"
+
+
+class Store:
+    """Facade over one backend: trusted reads, descriptions, stats and the query pool."""
+
+    def __init__(self, backend: Backend, *, fingerprint: str, base_iri: str,
+                 workers: int = 2, incoming_limit: int = 50,
+                 loaded_at: datetime | None = None):
+        self.backend = backend
+        self.fingerprint = fingerprint
+        self.base_iri = base_iri
+        self.workers = workers
+        self.incoming_limit = incoming_limit
+        self.loaded_at = (loaded_at or datetime.now(timezone.utc)).replace(microsecond=0)
+        self._stats: dict | None = None
+        self._pool = None
+        self._pool_lock = threading.Lock()
+
+    # -- trusted reads (in-process) ------------------------------------------
+
+    def select(self, query: str) -> Solutions:
+        with FORK_GUARD.shared():
+            return self.backend.select(query)
+
+    def ask(self, query: str) -> bool:
+        with FORK_GUARD.shared():
+            return self.backend.ask(query)
+
+    def construct(self, query: str) -> Graph:
+        with FORK_GUARD.shared():
+            return self.backend.construct(query)
+
+    def describe(self, iri: str, incoming_limit: int | None = None,
+                 incoming_offset: int = 0) -> describing.Description:
+        limit = self.incoming_limit if incoming_limit is None else incoming_limit
+        return describing.describe(self.select, str(iri), limit, incoming_offset)
+
+    def quads(self) -> Iterator:
+        return self.backend.quads()
+
+    def graph_names(self) -> list[URIRef]:
+        return self.backend.graph_names()
+
+    def stats(self) -> dict:
+        """``{"triples", "quads", "graphs", "classes": {class: n}, "graph_triples": {g: n}}``
+        (computed once: the data does not change while serving)."""
+        if self._stats is None:
+            per_graph = {str(r["g"]): int(r["n"]) for r in self.select(
+                "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g").rows}
+            classes = {str(r["c"]): int(r["n"]) for r in self.select(
+                f"SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE {{ GRAPH ?g {{ ?s <{RDF.type}> ?c }} }} "
+                "GROUP BY ?c").rows if "c" in r}
+            distinct = self.select("SELECT (COUNT(*) AS ?n) WHERE { "
+                                   "SELECT DISTINCT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } } }").rows
+            self._stats = {"triples": int(distinct[0]["n"]) if distinct else 0,
+                           "quads": sum(per_graph.values()),
+                           "graphs": len(per_graph),
+                           "classes": dict(sorted(classes.items())),
+                           "graph_triples": dict(sorted(per_graph.items()))}
+        return self._stats
+
+    # -- untrusted queries (worker pool) -------------------------------------
+
+    def protocol_query(self, query: str, *, result_format: Format,
+                       default_graph_uris: Sequence[str] = (),
+                       named_graph_uris: Sequence[str] = (),
+                       timeout: float, max_rows: int) -> QueryAnswer:
+        job = {"query": query, "format": result_format,
+               "default_graph_uris": tuple(default_graph_uris),
+               "named_graph_uris": tuple(named_graph_uris),
+               "max_rows": max_rows, "incoming_limit": self.incoming_limit}
+        return self.pool().run(job, timeout)
+
+    def pool(self):
+        """This process's query pool (created on first use, after any fork)."""
+        from .pool import QueryPool
+        with self._pool_lock:
+            if self._pool is None or not self._pool.usable():
+                self._pool = QueryPool(self.backend, size=self.workers)
+            return self._pool
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.close()
+        self.backend.close()
+
+
+# -- building ------------------------------------------------------------------
+
+def make_backend(config) -> Backend:
+    kind = str(config["STORE_BACKEND"]).lower()
+    if kind == "rdflib":
+        from .rdflib_backend import RdflibBackend
+        return RdflibBackend()
+    if kind == "oxigraph":
+        from .oxigraph_backend import OxigraphBackend
+        return OxigraphBackend(config.get("STORE_PATH"))
+    if kind == "remote":
+        from .remote import RemoteBackend
+        if not config.get("REMOTE_ENDPOINT"):
+            raise KGError("STORE_BACKEND=remote needs REMOTE_ENDPOINT.",
+                          hint="Set KG_REMOTE_ENDPOINT to the SPARQL query URL of the triplestore.")
+        return RemoteBackend(config["REMOTE_ENDPOINT"])
+    raise KGError(f"Unknown STORE_BACKEND {kind!r}.", hint="Use oxigraph, rdflib or remote.")
+
+
+def load_sources(config):
+    """Parse the dataset folders with ``server.loader`` (fallback: a minimal loader)."""
+    try:
+        from ..loader import load_dataset
+    except ImportError:
+        from .fallback_loader import load_dataset
+    return load_dataset(config["ONTOLOGY_DIR"], config["DATA_DIR"], config["SHAPES_DIR"],
+                        config["BASE_IRI"])
+
+
+def validate_loaded(loaded, config) -> None:
+    """SHACL-validate when VALIDATE_ON_START; refuse invalid data unless ALLOW_INVALID."""
+    if not config.get("VALIDATE_ON_START"):
+        return
+    try:
+        from ..validation import validate
+    except ImportError:
+        log.warning("server.validation is not available: data not validated")
+        return
+    report = validate(loaded)
+    conforms = getattr(report, "conforms", report if isinstance(report, bool) else True)
+    if not conforms:
+        if config.get("ALLOW_INVALID"):
+            log.warning("serving data that does not conform (ALLOW_INVALID):\n%s",
+                        getattr(report, "text", report))
+        else:
+            raise ValidationFailed(report)
+
+
+def build_store(config) -> Store:
+    """Load (or reopen), validate and wrap the configured backend."""
+    backend = make_backend(config)
+    folders = (config["ONTOLOGY_DIR"], config["DATA_DIR"], config["SHAPES_DIR"])
+    fingerprint = files_fingerprint(config["BASE_IRI"], *folders)
+    if backend.name == "remote":
+        fingerprint = backend.fingerprint()
+    elif backend.name == "oxigraph" and backend.path is not None:
+        with backend.build_lock():
+            if not backend.open_existing(fingerprint):
+                loaded = load_sources(config)
+                validate_loaded(loaded, config)
+                backend.load(loaded.dataset, fingerprint)
+    else:
+        loaded = load_sources(config)
+        validate_loaded(loaded, config)
+        backend.load(loaded.dataset)
+    return Store(backend, fingerprint=fingerprint, base_iri=config["BASE_IRI"],
+                 workers=int(config.get("QUERY_WORKERS", 2)),
+                 incoming_limit=int(config.get("INCOMING_LINKS_LIMIT", 50)))
+
+
+def init_app(app) -> None:
+    app.extensions[EXTENSION] = build_store(app.config)
+
+
+def get_store() -> Store:
+    """The application's store (inside an app or request context)."""
+    return current_app.extensions[EXTENSION]

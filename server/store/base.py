@@ -1,20 +1,30 @@
 """The interface every store backend implements (rdflib, Oxigraph, remote SPARQL).
 
-The web layer and the SPARQL endpoint only talk to this interface, through the
-``Store`` facade in ``server.store`` (``get_store()`` in a request). Backends are
-chosen by ``STORE_BACKEND``. All reads are SPARQL underneath, so every backend gives
-the same answers; the default graph of a query is the union of all named graphs.
+The web layer and the SPARQL endpoint never talk to a backend directly: they use the
+``Store`` facade of ``server.store`` (``get_store()`` in a request), which adds the
+resource description, statistics, the fingerprint and the time-limited query pool.
+Backends are chosen by ``STORE_BACKEND``. All reads are SPARQL underneath, so every
+backend gives the same answers; the default graph of a trusted query is the union of
+all named graphs.
 
 Terms crossing this interface are rdflib terms (URIRef, Literal, BNode).
+
+Process model: a backend object is created and loaded in the server process, then the
+query pool forks worker processes that inherit it. ``after_fork()`` runs first in
+each worker, so a backend holding OS resources (an on-disk store, an HTTP session)
+reopens them there. ``protocol_query`` itself has no time limit: the pool enforces
+one by killing the worker.
 """
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator, Sequence
+from typing import Iterator, Sequence
 
-from rdflib import Dataset, Graph
+from rdflib import Dataset, Graph, URIRef
 from rdflib.term import Node
+
+from ..formats import Format
 
 
 @dataclass
@@ -22,7 +32,7 @@ class QueryAnswer:
     """A SPARQL answer already serialized in the negotiated result format.
 
     ``truncated`` is true when SPARQL_MAX_ROWS cut the result (the endpoint then
-    says so in a header and a note)."""
+    says so in a header and a note); ``rows`` counts the rows (or triples) sent."""
     media_type: str
     body: bytes
     kind: str                    # "select" | "ask" | "graph"
@@ -32,14 +42,21 @@ class QueryAnswer:
 
 @dataclass
 class Solutions:
-    """SELECT results as Python values (for internal use: pages, timelines, counts)."""
+    """SELECT results as Python values (for internal use: pages, timelines, counts).
+
+    Unbound variables are absent from a row's dict."""
     variables: list[str]
     rows: list[dict[str, Node]] = field(default_factory=list)
 
+    def __iter__(self):
+        return iter(self.rows)
+
+    def __len__(self):
+        return len(self.rows)
+
 
 class Backend(ABC):
-    """One store implementation. Internal reads are not time-limited; public SPARQL
-    goes through ``run_protocol_query`` which the sandbox wraps with limits."""
+    """One store implementation."""
 
     name: str = "abstract"
 
@@ -49,22 +66,38 @@ class Backend(ABC):
 
     @abstractmethod
     def select(self, query: str) -> Solutions:
-        """Run a trusted SELECT (or ASK: one row {"ask": Literal(bool)}) over the union graph."""
+        """Run a trusted SELECT over the union graph."""
+
+    @abstractmethod
+    def ask(self, query: str) -> bool:
+        """Run a trusted ASK over the union graph."""
 
     @abstractmethod
     def construct(self, query: str) -> Graph:
-        """Run a trusted CONSTRUCT/DESCRIBE over the union graph."""
+        """Run a trusted CONSTRUCT over the union graph."""
 
     @abstractmethod
-    def quads(self) -> Iterator[tuple[Node, Node, Node, Node]]:
+    def quads(self) -> Iterator[tuple[Node, Node, Node, URIRef]]:
         """Every quad (s, p, o, graph IRI) of the store, for dumps."""
 
     @abstractmethod
-    def run_protocol_query(self, query: str, *, result_media_type: str,
-                           default_graph_uris: Sequence[str] = (),
-                           named_graph_uris: Sequence[str] = (),
-                           max_rows: int | None = None) -> QueryAnswer:
-        """Run an untrusted query (already checked by the sandbox) and serialize it."""
+    def graph_names(self) -> list[URIRef]:
+        """The IRIs of the named graphs, sorted."""
 
-    def close(self) -> None:  # pragma: no cover - optional
-        pass
+    @abstractmethod
+    def protocol_query(self, query: str, *, result_format: Format,
+                       default_graph_uris: Sequence[str] = (),
+                       named_graph_uris: Sequence[str] = (),
+                       max_rows: int | None = None) -> QueryAnswer:
+        """Run an untrusted query (already checked by the sandbox) and serialize it.
+
+        Without dataset parameters the default graph is the union of all named graphs;
+        with ``default_graph_uris`` / ``named_graph_uris`` the dataset is exactly the
+        graphs given (SPARQL 1.1 Protocol). Raises QuerySyntaxError (with position) and
+        NotAcceptable (result format does not fit the query form)."""
+
+    def after_fork(self) -> None:
+        """Reopen process-bound resources in a freshly forked query worker."""
+
+    def close(self) -> None:
+        """Release resources (optional)."""

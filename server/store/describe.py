@@ -1,0 +1,136 @@
+"""The description of one resource: what a linked-data client gets when it
+dereferences an IRI, and what SPARQL DESCRIBE answers.
+
+Built from three SPARQL SELECT queries (so every backend, the remote one included,
+gives the same answer), each keeping the named graph of every statement:
+
+1. the resource's own statements, those of its hash children (``<iri#...>`` linked
+   to or from it) and those of blank nodes they point to (one level);
+2. a label (rdfs:label, skos:prefLabel, schema:name) for every IRI the description
+   mentions (objects, predicates, types, hash children, incoming subjects);
+3. incoming links ``?s ?p <iri>`` from other resources, one page of them
+   (``incoming_limit``/``incoming_offset``), plus their total count.
+
+The query builders are pure functions of the IRI; ``describe()`` runs them through
+any callable ``select(query) -> Solutions``.
+"""
+from __future__ import annotations
+
+import re
+from typing import Callable, Iterable
+
+from rdflib import Dataset, Literal, URIRef
+from rdflib.namespace import RDFS, SKOS
+
+from ..namespaces import SCHEMA
+from .base import Solutions
+
+LABEL_PROPERTIES = (RDFS.label, SKOS.prefLabel, SCHEMA.name)
+
+#: Characters an IRI may not contain (RFC 3987 excluded + SPARQL IRIREF excluded).
+_BAD_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\]')
+
+
+class Description(Dataset):
+    """An rdflib Dataset (quads keep their source graph) describing ``iri``.
+
+    ``incoming_total`` counts every incoming link; only ``incoming_limit`` of them,
+    from ``incoming_offset``, are included. ``empty`` is true when the store says
+    nothing about the IRI at all (the web layer answers 404)."""
+
+    def __init__(self, iri: str, incoming_limit: int = 50, incoming_offset: int = 0):
+        super().__init__(default_union=True)
+        self.iri = URIRef(iri)
+        self.incoming_limit = incoming_limit
+        self.incoming_offset = incoming_offset
+        self.incoming_total = 0
+        self.own_count = 0
+
+    @property
+    def empty(self) -> bool:
+        return self.own_count == 0 and self.incoming_total == 0
+
+    def add_rows(self, solutions: Solutions) -> int:
+        n = 0
+        for row in solutions.rows:
+            self.graph(row["g"]).add((row["s"], row["p"], row["o"]))
+            n += 1
+        return n
+
+
+def valid_iri(iri: str) -> bool:
+    return bool(iri) and not _BAD_IRI.search(iri) and ":" in iri
+
+
+# -- query builders (pure) ---------------------------------------------------
+
+def own_statements_query(iri: str) -> str:
+    """Statements of ``iri``, of its hash children (``<iri#...>`` linked to or from
+    it; a hash IRI has none) and of the blank nodes these point to."""
+    nodes = f"BIND(<{iri}> AS ?h)"
+    if "#" not in iri:
+        linked = f'FILTER(isIRI(?h) && STRSTARTS(STR(?h), "{iri}#"))'
+        nodes = (f"{{ {nodes} }} UNION {{ GRAPH ?g1 {{ <{iri}> ?l1 ?h }} {linked} }}"
+                 f" UNION {{ GRAPH ?g2 {{ ?h ?l2 <{iri}> }} {linked} }}")
+    return f"""SELECT ?g ?s ?p ?o WHERE {{
+  {{ SELECT DISTINCT ?h WHERE {{ {nodes} }} }}
+  {{ GRAPH ?g {{ ?h ?p ?o }} BIND(?h AS ?s) }}
+  UNION
+  {{ GRAPH ?g {{ ?h ?l ?s . FILTER(isBlank(?s)) ?s ?p ?o }} }}
+}}"""
+
+
+def labels_query(iris: Iterable[URIRef]) -> str:
+    values = " ".join(f"<{i}>" for i in sorted(set(iris)) if valid_iri(str(i)))
+    props = " ".join(f"<{p}>" for p in LABEL_PROPERTIES)
+    return f"""SELECT ?g ?s ?p ?o WHERE {{
+  VALUES ?s {{ {values} }} VALUES ?p {{ {props} }}
+  GRAPH ?g {{ ?s ?p ?o }}
+}}"""
+
+
+def _incoming_pattern(iri: str) -> str:
+    own = iri + "#"
+    return (f'GRAPH ?g {{ ?s ?p <{iri}> }} '
+            f'FILTER(?s != <{iri}> && !(isIRI(?s) && STRSTARTS(STR(?s), "{own}")))')
+
+
+def incoming_query(iri: str, limit: int, offset: int) -> str:
+    return (f"SELECT ?g ?s ?p ?o WHERE {{ {_incoming_pattern(iri)} BIND(<{iri}> AS ?o) }}\n"
+            f"ORDER BY ?s ?p ?g LIMIT {int(limit)} OFFSET {int(offset)}")
+
+
+def incoming_count_query(iri: str) -> str:
+    return f"SELECT (COUNT(*) AS ?n) WHERE {{ {_incoming_pattern(iri)} }}"
+
+
+# -- assembly -----------------------------------------------------------------
+
+def describe(select: Callable[[str], Solutions], iri: str, incoming_limit: int = 50,
+             incoming_offset: int = 0) -> Description:
+    """Describe ``iri`` with the trusted ``select`` of a backend."""
+    desc = Description(iri, incoming_limit, incoming_offset)
+    if not valid_iri(iri):
+        return desc
+    desc.own_count = desc.add_rows(select(own_statements_query(iri)))
+    count = select(incoming_count_query(iri)).rows
+    desc.incoming_total = int(count[0]["n"]) if count and "n" in count[0] else 0
+    if desc.incoming_total and incoming_limit > 0:
+        desc.add_rows(select(incoming_query(iri, incoming_limit, incoming_offset)))
+    mentioned = set()
+    for s, p, o, _g in desc.quads((None, None, None, None)):
+        mentioned.update(t for t in (s, p, o) if isinstance(t, URIRef))
+    mentioned.discard(desc.iri)
+    if mentioned:
+        desc.add_rows(select(labels_query(mentioned)))
+    return desc
+
+
+def describe_many(select: Callable[[str], Solutions], iris: Iterable[str],
+                  incoming_limit: int = 50) -> Dataset:
+    """The union of the descriptions of several IRIs (SPARQL DESCRIBE)."""
+    out = Dataset(default_union=True)
+    for iri in iris:
+        for s, p, o, g in describe(select, iri, incoming_limit).quads((None, None, None, None)):
+            out.graph(g.identifier if hasattr(g, "identifier") else g).add((s, p, o))
+    return out
