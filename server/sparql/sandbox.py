@@ -190,6 +190,8 @@ def syntax_error(message: str, line_shift: int = 0) -> QuerySyntaxError:
     if m:
         line, column = max(1, int(m.group(1)) - line_shift), int(m.group(2))
         message = message[m.end():]
+    if len(message) > 300:                 # Oxigraph lists every expected character class
+        message = message[:300] + "..."
     where = f" (line {line}, column {column})" if line else ""
     return QuerySyntaxError(f"The query does not parse{where}: {message}",
                             hint="Fix the query at the position shown; predeclared prefixes need no PREFIX line.",

@@ -1,0 +1,123 @@
+"""The sandbox's pure checks (server/sparql/sandbox.py), without a server."""
+import pytest
+
+from server.errors import OutboundRefused, PayloadTooLarge, QuerySyntaxError, UpdateRefused
+from server.namespaces import all_prefixes
+from server.sparql import sandbox
+
+BASE = "https://w3id.org/cambodia-prosecutions/"
+PREFIXES = all_prefixes(BASE)
+GRAPHS = [BASE + "graph/camboja-sam-serey-pardoned", BASE + "graph/ontology"]
+
+
+def check(text, max_length=10_000):
+    return sandbox.check_query(text, predeclared=PREFIXES, dataset_graphs=GRAPHS, max_length=max_length)
+
+
+@pytest.mark.parametrize("query", [
+    "INSERT DATA { <http://a> <http://b> <http://c> }",
+    "DELETE WHERE { ?s ?p ?o }",
+    "delete { ?s ?p ?o } where { ?s ?p ?o }",
+    "LOAD <http://127.0.0.1:9/data.ttl>",
+    "CLEAR ALL",
+    "DROP GRAPH <http://a>",
+    "CREATE GRAPH <http://a>",
+    "ADD DEFAULT TO <http://a>",
+    "MOVE <http://a> TO <http://b>",
+    "COPY <http://a> TO <http://b>",
+    "WITH <http://a> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }",
+    "PREFIX ex: <http://ex/> # a comment\nINSERT DATA { ex:a ex:b ex:c }",
+    "SELECT * {} ; CLEAR DEFAULT",
+])
+def test_every_update_operation_is_refused(query):
+    with pytest.raises(UpdateRefused):
+        check(query)
+
+
+@pytest.mark.parametrize("query", [
+    'SELECT ?x WHERE { BIND("SERVICE and DELETE and LOAD" AS ?x) }',
+    "SELECT ?x WHERE { BIND('''INSERT\nDATA''' AS ?x) }",
+    "SELECT ?x # SERVICE <http://evil/> and DROP ALL\nWHERE { BIND(1 AS ?x) }",
+    "SELECT ?s WHERE { ?s <http://example.org/service/delete#load> ?o }",
+    "SELECT ?delete ?service WHERE { ?delete ?service ?load }",
+    "SELECT ?s WHERE { ?s cpo:insert ?o . ?s cpo:SERVICE ?x }",
+    'SELECT ?x WHERE { BIND("escaped \\" SERVICE" AS ?x) }',
+])
+def test_keywords_inside_strings_iris_comments_and_names_are_ignored(query):
+    assert check(query).form == "SELECT"
+
+
+@pytest.mark.parametrize("query", [
+    "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }",
+    "SELECT * WHERE { service silent <http://127.0.0.1:9/sparql> { ?s ?p ?o } }",
+    "SELECT * WHERE { ?s ?p ?o SERVICE ?endpoint { ?s ?p ?o } }",
+])
+def test_service_is_refused(query):
+    with pytest.raises(OutboundRefused):
+        check(query)
+
+
+@pytest.mark.parametrize("clause", [
+    "FROM <http://127.0.0.1:9/>",
+    "FROM NAMED <http://127.0.0.1:9/>",
+    "FROM <file:///etc/hostname>",
+    "FROM <https://w3id.org/cambodia-prosecutions/graph/nonexistent>",
+    "FROM graph:nonexistent",
+])
+def test_from_outside_the_dataset_is_refused(clause):
+    with pytest.raises(OutboundRefused) as err:
+        check(f"SELECT * {clause} WHERE {{ ?s ?p ?o }}")
+    assert "not a graph of this dataset" in err.value.message
+
+
+def test_from_a_dataset_graph_becomes_a_dataset_parameter_and_leaves_the_text():
+    checked = check("SELECT *\nFROM graph:camboja-sam-serey-pardoned\nFROM NAMED <%s>\nWHERE { ?s ?p ?o }"
+                    % GRAPHS[1])
+    assert checked.from_default == [GRAPHS[0]]
+    assert checked.from_named == [GRAPHS[1]]
+    assert "FROM" not in checked.runnable
+    user_part = checked.runnable.split("\n", checked.added_prefix_lines)[-1]
+    assert len(user_part) == len(checked.text)           # positions unchanged
+    assert user_part.count("\n") == checked.text.count("\n")
+
+
+# Positions are the parser's (Oxigraph: where it stopped, 1-based), on the user's own lines.
+@pytest.mark.parametrize("query, line, column", [
+    ("SELECT * WHERE { ?s ?p }", 1, 25),
+    ("SELECT *\nWHERE {\n  ?s cpo:nope\n}", 4, 1),
+    ("PREFIX ex: <http://ex/>\nSELECT * WHERE {\n  ?s ex:p ?o ?extra }", 3, 22),
+])
+def test_syntax_errors_name_the_position_in_the_users_text(query, line, column):
+    with pytest.raises(QuerySyntaxError) as err:
+        check(query)
+    assert (err.value.details["line"], err.value.details["column"]) == (line, column)
+    assert f"line {line}, column {column}" in err.value.message
+
+
+def test_predeclared_prefixes_are_prepended_unless_the_query_declares_them():
+    checked = check("PREFIX schema: <http://schema.org/>\nSELECT * WHERE { ?s schema:name ?n }")
+    first_line = checked.runnable.split("\n", 1)[0]
+    assert "PREFIX cpo: <%sontology#>" % BASE in first_line
+    assert "PREFIX schema:" not in first_line               # the query's own declaration wins
+    assert checked.added_prefix_lines == 1
+
+
+def test_a_store_syntax_error_is_moved_back_onto_the_users_lines():
+    exc = QuerySyntaxError("line 3, column 5: Expected something", line=3, column=5)
+    shifted = sandbox.shift_error(exc, 1)
+    assert shifted.details["line"] == 2 and "line 2, column 5" in shifted.message
+
+
+@pytest.mark.parametrize("query, form", [
+    ("SELECT * {}", "SELECT"), ("ASK {}", "ASK"),
+    ("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", "CONSTRUCT"),
+    ("DESCRIBE person:kem-sokha", "DESCRIBE"),
+    ("CONSTRUCT { ?s ?p ?o } WHERE { { SELECT ?s ?p ?o { ?s ?p ?o } } }", "CONSTRUCT"),
+])
+def test_query_form(query, form):
+    assert check(query).form == form
+
+
+def test_length_cap():
+    with pytest.raises(PayloadTooLarge):
+        check("SELECT * {}" + " " * 100, max_length=100)
