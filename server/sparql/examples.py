@@ -8,6 +8,7 @@ The queries are the ``*.rq`` files of QUERIES_DIR, read by ``server.queries.load
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,10 +42,23 @@ def load_examples(directory: str | Path) -> list[Example]:
     """Every example query of ``directory``, sorted by name ([] when there is none)."""
     if not Path(directory).is_dir():
         return []
-    from ..queries import load_queries
+    try:
+        from ..queries import load_queries
+    except ImportError:              # until server.queries lands: the same headers, read here
+        load_queries = _read_headers
     loaded = load_queries(directory)
     items = loaded.values() if isinstance(loaded, dict) else loaded
     return sorted((_as_example(q) for q in items), key=lambda e: e.name)
+
+
+def _read_headers(directory) -> list[dict]:
+    """``# title:`` / ``# description:`` / ``# sources:`` headers of every ``*.rq`` file."""
+    found = []
+    for path in sorted(Path(directory).glob("*.rq")):
+        text = path.read_text(encoding="utf-8")
+        headers = dict(re.findall(r"^#\s*(title|description|sources):\s*(.*)$", text, re.M))
+        found.append({"name": path.stem, "text": text, **headers})
+    return found
 
 
 def examples() -> list[Example]:
