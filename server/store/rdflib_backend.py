@@ -68,7 +68,7 @@ class RdflibBackend(Backend):
                 yield s, p, o, gid
 
     def graph_names(self) -> list[URIRef]:
-        return sorted(c.identifier for c in self.dataset.contexts()
+        return sorted(c.identifier for c in self.dataset.graphs()
                       if c.identifier != DATASET_DEFAULT_GRAPH_ID and len(c))
 
     # -- untrusted queries ---------------------------------------------------
@@ -91,7 +91,7 @@ class RdflibBackend(Backend):
     def _restricted(self, default_graph_uris, named_graph_uris) -> Dataset:
         """A dataset made of exactly the graphs the protocol parameters name."""
         ds = Dataset(default_union=False)
-        default = ds.default_context
+        default = ds.default_graph
         for uri in default_graph_uris:
             for triple in self.dataset.graph(URIRef(uri)):
                 default.add(triple)

@@ -125,9 +125,10 @@ def graph_answer(statements: Iterable, fmt: Format, max_rows: int | None) -> Que
     if truncated:
         taken = taken[:max_rows]
     rdf_format = _RDF[fmt.name]
-    if not rdf_format.supports_datasets:   # triples only: drop graph names
-        taken = [ox.Triple(q.subject, q.predicate, q.object) if isinstance(q, ox.Quad) else q
-                 for q in taken]
+    if not rdf_format.supports_datasets:   # triples only: drop graph names (and repeats)
+        taken = list(dict.fromkeys(
+            ox.Triple(q.subject, q.predicate, q.object) if isinstance(q, ox.Quad) else q
+            for q in taken))
     elif taken and isinstance(taken[0], ox.Triple):
         taken = [ox.Quad(t.subject, t.predicate, t.object) for t in taken]
     body = ox.serialize(taken, format=rdf_format) or b""

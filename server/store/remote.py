@@ -1,0 +1,154 @@
+"""Remote backend: a SPARQL 1.1 endpoint (Oxigraph server, Fuseki, Virtuoso, GraphDB...).
+
+Our server becomes the linked-data and safety front of a triplestore it does not
+own: it only sends SPARQL queries (with ``requests``, with a timeout) and never
+writes. The operator loads the data there, e.g. with
+
+    python -c "from server.store.remote import load_into_oxigraph; ..."   # see below
+    oxigraph load --location DIR --file data.trig   # then: oxigraph serve-read-only -l DIR
+
+Internal queries use explicit ``GRAPH`` patterns where graph names matter; trusted
+SELECTs written against the union default graph are sent with Oxigraph's
+``union-default-graph`` parameter (other stores: configure the union default graph,
+e.g. Fuseki's ``tdb2:unionDefaultGraph true``).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Iterator, Sequence
+
+import pyoxigraph as ox
+import requests
+from rdflib import BNode, Dataset, Graph, Literal, URIRef
+
+from ..errors import KGError, QuerySyntaxError, StoreUnavailable
+from ..formats import Format
+from . import results
+from .base import Backend, QueryAnswer, Solutions
+from .results import to_rdflib
+
+#: Seconds to wait for the endpoint on trusted queries (untrusted ones are bounded
+#: by the query pool, which kills the worker and so closes the connection).
+TRUSTED_TIMEOUT = 30.0
+_JSON = "application/sparql-results+json"
+_NTRIPLES = "application/n-triples"
+
+
+def _term(binding: dict):
+    kind, value = binding["type"], binding["value"]
+    if kind == "uri":
+        return URIRef(value)
+    if kind == "bnode":
+        return BNode(value)
+    if "xml:lang" in binding:
+        return Literal(value, lang=binding["xml:lang"])
+    return Literal(value, datatype=URIRef(binding["datatype"]) if "datatype" in binding else None)
+
+
+class RemoteBackend(Backend):
+    name = "remote"
+
+    def __init__(self, endpoint: str):
+        self.endpoint = endpoint
+        self._session: requests.Session | None = None
+        self._session_pid = None
+
+    @property
+    def session(self) -> requests.Session:
+        if self._session is None or self._session_pid != os.getpid():
+            self._session, self._session_pid = requests.Session(), os.getpid()
+        return self._session
+
+    def load(self, dataset: Dataset) -> None:
+        """Nothing to do: the operator loads the data into the endpoint."""
+
+    def after_fork(self) -> None:
+        self._session = None
+
+    def fingerprint(self) -> str:
+        """A hash of what the endpoint holds (graph names and their sizes)."""
+        rows = self.select("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } "
+                           "GROUP BY ?g ORDER BY ?g").rows
+        text = self.endpoint + "".join(f"|{r['g']}={r['n']}" for r in rows)
+        return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+    # -- HTTP ----------------------------------------------------------------
+
+    def _post(self, query: str, accept: str, params: list | None = None,
+              timeout: float | None = TRUSTED_TIMEOUT) -> requests.Response:
+        params = params if params is not None else [("union-default-graph", "")]
+        try:
+            resp = self.session.post(self.endpoint, params=params, data=query.encode("utf-8"),
+                                     headers={"Content-Type": "application/sparql-query; charset=utf-8",
+                                              "Accept": accept}, timeout=timeout)
+        except requests.RequestException as exc:
+            raise StoreUnavailable(f"The SPARQL endpoint {self.endpoint} cannot be reached: {exc}",
+                                   hint="Check that the triplestore is running (KG_REMOTE_ENDPOINT).") from None
+        if resp.status_code == 400:
+            raise QuerySyntaxError(resp.text.strip()[:2000] or "the endpoint refused the query",
+                                   hint="Fix the query text (message from the triplestore).")
+        if resp.status_code >= 300:
+            raise StoreUnavailable(f"The SPARQL endpoint answered {resp.status_code}: {resp.text[:500]}",
+                                   hint="Check the triplestore's log.")
+        return resp
+
+    # -- trusted reads -------------------------------------------------------
+
+    def select(self, query: str) -> Solutions:
+        data = self._post(query, _JSON).json()
+        variables = data["head"].get("vars", [])
+        rows = [{k: _term(v) for k, v in b.items()} for b in data["results"]["bindings"]]
+        return Solutions(variables, rows)
+
+    def ask(self, query: str) -> bool:
+        return bool(self._post(query, _JSON).json()["boolean"])
+
+    def construct(self, query: str) -> Graph:
+        return Graph().parse(data=self._post(query, _NTRIPLES).text, format="nt")
+
+    def quads(self) -> Iterator:
+        sol = self.select("SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+        for r in sol.rows:
+            yield r["s"], r["p"], r["o"], r["g"]
+
+    def graph_names(self) -> list[URIRef]:
+        sol = self.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+        return sorted(r["g"] for r in sol.rows if isinstance(r.get("g"), URIRef))
+
+    # -- untrusted queries ---------------------------------------------------
+
+    def protocol_query(self, query: str, *, result_format: Format,
+                       default_graph_uris: Sequence[str] = (),
+                       named_graph_uris: Sequence[str] = (),
+                       max_rows: int | None = None) -> QueryAnswer:
+        params = ([("default-graph-uri", u) for u in default_graph_uris]
+                  + [("named-graph-uri", u) for u in named_graph_uris])
+        if not params:
+            params = [("union-default-graph", "")]
+        resp = self._post(query, f"{_JSON}, {_NTRIPLES};q=0.9", params, timeout=None)
+        ctype = resp.headers.get("Content-Type", "").split(";")[0].strip()
+        if ctype == _JSON:
+            data = resp.json()
+            if "boolean" in data:
+                return results.ask_answer(data["boolean"], result_format)
+            variables = data["head"].get("vars", [])
+            rows = ([_term(b[v]) if v in b else None for v in variables]
+                    for b in data["results"]["bindings"])
+            return results.select_answer(variables, rows, result_format, max_rows)
+        if ctype == _NTRIPLES:
+            triples = ox.parse(resp.content, format=ox.RdfFormat.N_TRIPLES)
+            return results.graph_answer(triples, result_format, max_rows)
+        raise KGError(f"The SPARQL endpoint answered with an unexpected type {ctype!r}.")
+
+
+def load_into_oxigraph(server_url: str, dataset: Dataset, timeout: float = 300) -> None:
+    """Load every named graph of ``dataset`` into a running ``oxigraph serve`` (its
+    Graph Store endpoint ``<server_url>/store``). An operator's tool: the server
+    itself never writes to the remote store."""
+    body = dataset.serialize(format="nquads", encoding="utf-8")
+    resp = requests.post(server_url.rstrip("/") + "/store", data=body,
+                         headers={"Content-Type": "application/n-quads"}, timeout=timeout)
+    resp.raise_for_status()
