@@ -1,0 +1,243 @@
+"""Reading the dataset folders into one rdflib ``Dataset``.
+
+Pure functions over folders and a base IRI; nothing here knows the embedded dataset.
+Graph naming (docs/modeling-contract.md, "Files and graphs"):
+
+=========================================  ==========================================
+``<ontology_dir>/**`` (any RDF syntax)     graph ``<base>graph/ontology``
+``<shapes_dir>/**``                        graph ``<base>graph/shapes``
+``<data_dir>/<stem>.ttl|nt|rdf|jsonld``    graph ``<base>graph/<stem>``
+``<data_dir>/<stem>.trig|nq``              the graph names written in the file;
+                                           default-graph triples -> ``<base>graph/<stem>``
+=========================================  ==========================================
+
+Every file is parsed once, on its own, before it joins the dataset: a broken file
+never half-loads. All broken files of a run are collected and raised together as
+``DataLoadErrors`` (a ``DataLoadError``), each naming file, line and column.
+"""
+from __future__ import annotations
+
+import json
+import xml.sax
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import Dataset, Graph, URIRef
+from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+from rdflib.plugins.parsers.notation3 import BadSyntax
+from rdflib.term import Node
+
+from .errors import DataLoadError
+
+#: File suffix -> (rdflib parser name, pyoxigraph format name or None).
+SYNTAXES: dict[str, tuple[str, str | None]] = {
+    ".ttl": ("turtle", "TURTLE"),
+    ".nt": ("nt", "N_TRIPLES"),
+    ".trig": ("trig", "TRIG"),
+    ".nq": ("nquads", "N_QUADS"),
+    ".rdf": ("xml", "RDF_XML"),
+    ".owl": ("xml", "RDF_XML"),
+    ".jsonld": ("json-ld", None),
+}
+#: Syntaxes whose files carry their own graph names.
+QUAD_SYNTAXES = {"trig", "nquads"}
+
+
+class DataLoadErrors(DataLoadError):
+    """One or more files could not be parsed; ``errors`` holds one DataLoadError per file."""
+
+    def __init__(self, errors: list[DataLoadError]):
+        Exception.__init__(self, "\n".join(str(e) for e in errors))
+        first = errors[0]
+        self.path, self.line, self.column, self.reason = first.path, first.line, first.column, first.reason
+        self.errors = errors
+
+
+@dataclass
+class LoadedDataset:
+    """The parsed dataset and where each part came from."""
+
+    dataset: Dataset                 # every graph: ontology, shapes, one per data file
+    ontology: Graph                  # graph <base>graph/ontology
+    shapes: Graph                    # graph <base>graph/shapes
+    data_graphs: tuple[URIRef, ...]  # the named graphs of the data folder, sorted
+    #: subject (IRI or blank node) -> the files it is a subject in, sorted
+    origins: dict[Node, tuple[str, ...]] = field(default_factory=dict)
+    #: file -> the graph(s) its triples went into
+    files: dict[str, tuple[URIRef, ...]] = field(default_factory=dict)
+
+    def data_union(self) -> Graph:
+        """A new graph with every triple of the data graphs (not ontology, not shapes)."""
+        union = Graph()
+        for prefix, namespace in self.dataset.namespaces():
+            union.bind(prefix, namespace, override=False)
+        for name in self.data_graphs:
+            union += self.dataset.graph(name)
+        return union
+
+    def files_of(self, node: Node) -> tuple[str, ...]:
+        """The files a resource is described in: its own subject files, or for a hash
+        IRI with no statements of its own, those of the document it hangs off."""
+        if node in self.origins:
+            return self.origins[node]
+        if isinstance(node, URIRef) and "#" in node:
+            return self.origins.get(URIRef(node.split("#", 1)[0]), ())
+        return ()
+
+
+# -- listing and parsing single files ------------------------------------------
+
+def rdf_files(folder: str | Path | None) -> list[Path]:
+    """The RDF files under ``folder`` (recursively, by suffix), in a stable order."""
+    if not folder or not Path(folder).is_dir():
+        return []
+    return sorted(p for p in Path(folder).rglob("*") if p.is_file() and p.suffix in SYNTAXES)
+
+
+def parse_file(path: str | Path) -> Dataset:
+    """Parse one file into a fresh Dataset (triple syntaxes land in its default graph).
+
+    Raises ``DataLoadError`` with the file name, line and column of a syntax error."""
+    path = Path(path)
+    syntax = SYNTAXES.get(path.suffix)
+    if syntax is None:
+        raise DataLoadError(str(path), f"unknown RDF file suffix {path.suffix!r}; "
+                                       f"use one of {', '.join(sorted(SYNTAXES))}")
+    parsed = Dataset()
+    try:
+        if syntax[0] in QUAD_SYNTAXES:
+            parsed.parse(path, format=syntax[0])
+        else:
+            parsed.default_graph.parse(path, format=syntax[0])
+    except Exception as exc:          # rdflib parsers raise many unrelated types
+        raise syntax_error(path, exc) from exc
+    return parsed
+
+
+def syntax_error(path: Path, exc: Exception) -> DataLoadError:
+    """A ``DataLoadError`` for ``exc`` raised while parsing ``path``, with a position."""
+    if isinstance(exc, BadSyntax):
+        line, column = _badsyntax_position(exc)
+        if column is None:             # ask pyoxigraph, keep rdflib's line if it cannot tell
+            ox_line, column, _ = _oxigraph_position(path)
+            line = ox_line or line
+        return DataLoadError(str(path), f"syntax error: {exc._why}", line, column)
+    if isinstance(exc, json.JSONDecodeError):
+        return DataLoadError(str(path), f"invalid JSON: {exc.msg}", exc.lineno, exc.colno)
+    if isinstance(exc, xml.sax.SAXParseException):
+        return DataLoadError(str(path), f"invalid XML: {exc.getMessage()}",
+                             exc.getLineNumber(), exc.getColumnNumber() + 1)
+    line, column, message = _oxigraph_position(path)
+    return DataLoadError(str(path), message or f"{type(exc).__name__}: {exc}", line, column)
+
+
+def _badsyntax_position(exc: BadSyntax) -> tuple[int, int | None]:
+    """1-based line and column of a notation3/Turtle ``BadSyntax``. rdflib reports an
+    offset into the text (and a line count that is one ahead after a newline); at the
+    end of the input the offset is -1, then only the line is known."""
+    text, offset = exc._str, exc._i
+    if not 0 <= offset <= len(text):
+        return exc.lines + 1, None
+    newline = b"\n" if isinstance(text, bytes) else "\n"
+    return text.count(newline, 0, offset) + 1, offset - (text.rfind(newline, 0, offset) + 1) + 1
+
+
+def _oxigraph_position(path: Path) -> tuple[int | None, int | None, str | None]:
+    """Ask pyoxigraph's parser where the error is (rdflib's N-Triples errors say only
+    "Invalid line"). ``(None, None, None)`` when pyoxigraph cannot tell."""
+    name = SYNTAXES[path.suffix][1]
+    if name is None:
+        return None, None, None
+    import pyoxigraph
+    try:
+        for _ in pyoxigraph.parse(path=str(path), format=getattr(pyoxigraph.RdfFormat, name)):
+            pass
+    except SyntaxError as err:
+        message = err.msg.split(": ", 1)[1] if ": " in err.msg else err.msg
+        return err.lineno, err.offset, f"syntax error: {message}"
+    except Exception:                  # I/O etc.: the rdflib message stands
+        return None, None, None
+    return None, None, None
+
+
+# -- the whole dataset -----------------------------------------------------------
+
+def load_dataset(ontology_dir, data_dir, shapes_dir, base_iri: str) -> LoadedDataset:
+    """Parse the three folders into one Dataset (graph names: see the module docstring).
+
+    Raises ``DataLoadErrors`` listing every file that could not be parsed."""
+    base = base_iri if base_iri.endswith("/") else base_iri + "/"
+    ontology_graph, shapes_graph = URIRef(base + "graph/ontology"), URIRef(base + "graph/shapes")
+    dataset = Dataset()
+    origins: dict[Node, set[str]] = defaultdict(set)
+    files: dict[str, tuple[URIRef, ...]] = {}
+    data_graphs: set[URIRef] = set()
+    errors: list[DataLoadError] = []
+
+    plan = [(path, ontology_graph, False) for path in rdf_files(ontology_dir)]
+    plan += [(path, shapes_graph, False) for path in rdf_files(shapes_dir)]
+    plan += [(path, URIRef(base + "graph/" + path.stem), True) for path in rdf_files(data_dir)]
+    for path, default_name, keep_names in plan:
+        try:
+            parsed = parse_file(path)
+        except DataLoadError as err:
+            errors.append(err)
+            continue
+        targets = set()
+        for s, p, o, g in parsed.quads((None, None, None, None)):
+            name = g if keep_names and g is not None and g != DATASET_DEFAULT_GRAPH_ID else default_name
+            dataset.graph(name).add((s, p, o))
+            targets.add(name)
+            origins[s].add(str(path))
+        for prefix, namespace in parsed.namespaces():
+            dataset.bind(prefix, namespace, override=False)
+        files[str(path)] = tuple(sorted(targets)) or (default_name,)
+        if keep_names:
+            data_graphs.update(files[str(path)])
+    if errors:
+        raise DataLoadErrors(errors)
+    return LoadedDataset(
+        dataset=dataset,
+        ontology=dataset.graph(ontology_graph),
+        shapes=dataset.graph(shapes_graph),
+        data_graphs=tuple(sorted(data_graphs)),
+        origins={node: tuple(sorted(paths)) for node, paths in origins.items()},
+        files=files,
+    )
+
+
+# -- canonical serialization ----------------------------------------------------
+
+def canonical_turtle(graph: Graph) -> str:
+    """The one serialization of data files: rdflib's deterministic ``longturtle``."""
+    return graph.serialize(format="longturtle")
+
+
+def canonical_text(path: str | Path) -> str:
+    """What the Turtle file at ``path`` reads like in canonical form."""
+    graph = Graph()
+    try:
+        graph.parse(path, format="turtle")
+    except Exception as exc:
+        raise syntax_error(Path(path), exc) from exc
+    return canonical_turtle(graph)
+
+
+def is_canonical(path: str | Path) -> bool:
+    """Whether the Turtle file at ``path`` is byte-for-byte in canonical form."""
+    return Path(path).read_text(encoding="utf-8") == canonical_text(path)
+
+
+def reformat(folder: str | Path, *, check: bool = False) -> list[Path]:
+    """The Turtle files of ``folder`` not in canonical form; rewritten unless ``check``."""
+    changed = []
+    for path in rdf_files(folder):
+        if path.suffix != ".ttl":
+            continue
+        text = canonical_text(path)
+        if path.read_text(encoding="utf-8") != text:
+            changed.append(path)
+            if not check:
+                path.write_text(text, encoding="utf-8")
+    return changed
