@@ -59,12 +59,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_oxigraph_server(location: Path):
+def start_oxigraph_server(location: Path, timeout_s: int = 10):
     """A real ``oxigraph serve`` on a free port, loaded with the mini dataset."""
     from server.store.remote import load_into_oxigraph
     port = free_port()
     proc = subprocess.Popen([str(OXIGRAPH), "serve", "--location", str(location),
-                             "--bind", f"127.0.0.1:{port}", "--timeout-s", "10"],
+                             "--bind", f"127.0.0.1:{port}", "--timeout-s", str(timeout_s)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     for _ in range(100):

@@ -251,13 +251,15 @@ class QueryPool:
         if not self.usable():
             return
         self._closed = True
+        pids = set(self.workers)
         while True:
             try:
                 self._discard(self._idle.get_nowait())
             except queue.Empty:
                 break
-        for pid in list(self.workers):
+        for pid in pids:
             _kill(pid)
+        _wait_gone(pids, 2.0)                # reaped by the zygote: stop it only after
         with self._lock:
             self._stop_zygote()
 
@@ -267,3 +269,14 @@ def _kill(pid: int) -> None:
         os.kill(pid, signal.SIGKILL)
     except ProcessLookupError:
         pass
+
+
+def _wait_gone(pids, within: float) -> None:
+    deadline = time.monotonic() + within
+    for pid in list(pids):
+        while time.monotonic() < deadline:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.01)
