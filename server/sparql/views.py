@@ -2,6 +2,7 @@
 and /queries (the named example queries as an API)."""
 from __future__ import annotations
 
+from rdflib import Dataset, Graph
 from flask import Response, current_app, jsonify, render_template, request, url_for
 
 from ..errors import KGError, NotFound
@@ -50,7 +51,19 @@ def service_description_response():
         return render_page(query=None)
     graph = service_description(url_for("sparql.endpoint", _external=True), _graph_names(),
                                 execute.predeclared(), current_app.config)
-    return Response(graph.serialize(format=fmt.rdflib, encoding="utf-8"), mimetype=fmt.media_type)
+    return Response(serialize(graph, fmt), mimetype=fmt.media_type)
+
+
+def serialize(graph: Graph, fmt: Format) -> bytes:
+    """A graph in any RDF format (TriG / N-Quads: as the default graph of a dataset)."""
+    if fmt.name in ("trig", "nquads"):
+        dataset = Dataset()
+        for prefix, ns in graph.namespaces():
+            dataset.bind(prefix, ns)
+        for triple in graph:
+            dataset.add(triple)
+        graph = dataset
+    return graph.serialize(format=fmt.rdflib, encoding="utf-8")
 
 
 def answer_response(answer: QueryAnswer) -> Response:
