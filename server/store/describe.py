@@ -1,11 +1,12 @@
 """The description of one resource: what a linked-data client gets when it
 dereferences an IRI, and what SPARQL DESCRIBE answers.
 
-Built from three SPARQL SELECT queries (so every backend, the remote one included,
+Built from SPARQL SELECT queries (so every backend, the remote one included,
 gives the same answer), each keeping the named graph of every statement:
 
-1. the resource's own statements, those of its hash children (``<iri#...>`` linked
-   to or from it) and those of blank nodes they point to (one level);
+1. the hash children of the resource (``<iri#...>`` linked to or from it), then the
+   statements of the resource and its hash children and those of the blank nodes
+   they point to (one level);
 2. a label (rdfs:label, skos:prefLabel, schema:name) for every IRI the description
    mentions (objects, predicates, types, hash children, incoming subjects);
 3. incoming links ``?s ?p <iri>`` from other resources, one page of them
@@ -64,29 +65,31 @@ def valid_iri(iri: str) -> bool:
 
 # -- query builders (pure) ---------------------------------------------------
 
-def own_statements_query(iri: str) -> str:
-    """Statements of ``iri``, of its hash children (``<iri#...>`` linked to or from
-    it; a hash IRI has none) and of the blank nodes these point to."""
-    nodes = f"BIND(<{iri}> AS ?h)"
-    if "#" not in iri:
-        linked = f'FILTER(isIRI(?h) && STRSTARTS(STR(?h), "{iri}#"))'
-        nodes = (f"{{ {nodes} }} UNION {{ GRAPH ?g1 {{ <{iri}> ?l1 ?h }} {linked} }}"
-                 f" UNION {{ GRAPH ?g2 {{ ?h ?l2 <{iri}> }} {linked} }}")
-    return f"""SELECT ?g ?s ?p ?o WHERE {{
-  {{ SELECT DISTINCT ?h WHERE {{ {nodes} }} }}
-  {{ GRAPH ?g {{ ?h ?p ?o }} BIND(?h AS ?s) }}
-  UNION
-  {{ GRAPH ?g {{ ?h ?l ?s . FILTER(isBlank(?s)) ?s ?p ?o }} }}
+def hash_children_query(iri: str) -> str:
+    """The hash IRIs ``<iri#...>`` linked to or from ``iri``."""
+    return f"""SELECT DISTINCT ?h WHERE {{
+  {{ GRAPH ?g {{ <{iri}> ?l ?h }} }} UNION {{ GRAPH ?g {{ ?h ?l <{iri}> }} }}
+  FILTER(isIRI(?h) && STRSTARTS(STR(?h), "{iri}#"))
 }}"""
+
+
+def own_statements_query(nodes: Iterable[URIRef]) -> str:
+    """Statements of ``nodes`` (the resource and its hash children) and of the blank
+    nodes they point to, in one query (blank node labels are only stable within one)."""
+    values = " ".join(f"<{n}>" for n in nodes)
+    return f"""SELECT ?g ?s ?p ?o WHERE {{ GRAPH ?g {{
+  {{ VALUES ?s {{ {values} }} ?s ?p ?o }}
+  UNION
+  {{ VALUES ?h {{ {values} }} ?h ?l ?s . FILTER(isBlank(?s)) ?s ?p ?o }}
+}} }}"""
 
 
 def labels_query(iris: Iterable[URIRef]) -> str:
     values = " ".join(f"<{i}>" for i in sorted(set(iris)) if valid_iri(str(i)))
-    props = " ".join(f"<{p}>" for p in LABEL_PROPERTIES)
-    return f"""SELECT ?g ?s ?p ?o WHERE {{
-  VALUES ?s {{ {values} }} VALUES ?p {{ {props} }}
-  GRAPH ?g {{ ?s ?p ?o }}
-}}"""
+    props = ", ".join(f"<{p}>" for p in LABEL_PROPERTIES)
+    return f"""SELECT ?g ?s ?p ?o WHERE {{ GRAPH ?g {{
+  VALUES ?s {{ {values} }} ?s ?p ?o FILTER(?p IN ({props}))
+}} }}"""
 
 
 def _incoming_pattern(iri: str) -> str:
@@ -112,7 +115,10 @@ def describe(select: Callable[[str], Solutions], iri: str, incoming_limit: int =
     desc = Description(iri, incoming_limit, incoming_offset)
     if not valid_iri(iri):
         return desc
-    desc.own_count = desc.add_rows(select(own_statements_query(iri)))
+    nodes = [desc.iri]
+    if "#" not in iri:                      # a hash IRI has no hash children of its own
+        nodes += sorted(r["h"] for r in select(hash_children_query(iri)).rows)
+    desc.own_count = desc.add_rows(select(own_statements_query(nodes)))
     count = select(incoming_count_query(iri)).rows
     desc.incoming_total = int(count[0]["n"]) if count and "n" in count[0] else 0
     if desc.incoming_total and incoming_limit > 0:
