@@ -6,6 +6,7 @@ parses what pyoxigraph serialized) and compared with the store's own answer.
 from __future__ import annotations
 
 import io
+import re
 import socket
 import threading
 import time
@@ -43,9 +44,10 @@ class Live:
 
 
 @pytest.fixture(scope="module")
-def live():
-    # The real data and app; SHACL validation is tested elsewhere and skipped here for speed.
-    app = create_app({"SPARQL_TIMEOUT": TIMEOUT, "SPARQL_MAX_ROWS": MAX_ROWS, "VALIDATE_ON_START": False})
+def live(config):
+    """Its own app (the shared ``config`` of conftest, i.e. the real data and the chosen
+    backend) with a short timeout and a small row cap, behind a real threaded server."""
+    app = create_app({**config, "SPARQL_TIMEOUT": TIMEOUT, "SPARQL_MAX_ROWS": MAX_ROWS})
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -360,7 +362,8 @@ def test_query_page_lists_the_examples_and_prefixes(live):
         assert f'id="example-{ex.name}"' in page.text
     assert "PREFIX" not in page.text.split('id="prefixes"')[0].split("<textarea")[0]
     assert "union of all named graphs" in page.text
-    assert " src=" not in page.text and "<link" not in page.text     # no external assets
+    assets = re.findall(r'(?:src|href)="([^"]*)"', " ".join(re.findall(r"<(?:link|script|img)[^>]*>", page.text)))
+    assert not [a for a in assets if a.startswith(("http:", "https:", "//"))]   # no external assets
 
 
 def test_results_table_links_into_resource_pages_and_escapes(live):

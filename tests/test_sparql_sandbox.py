@@ -11,7 +11,8 @@ GRAPHS = [BASE + "graph/camboja-sam-serey-pardoned", BASE + "graph/ontology"]
 
 
 def check(text, max_length=10_000):
-    return sandbox.check_query(text, predeclared=PREFIXES, dataset_graphs=GRAPHS, max_length=max_length)
+    return sandbox.check_query(text, predeclared=PREFIXES, dataset_graphs=GRAPHS,
+                               max_length=max_length, base_iri=BASE)
 
 
 @pytest.mark.parametrize("query", [
@@ -121,3 +122,11 @@ def test_query_form(query, form):
 def test_length_cap():
     with pytest.raises(PayloadTooLarge):
         check("SELECT * {}" + " " * 100, max_length=100)
+
+
+def test_relative_iris_resolve_against_the_dataset_base():
+    checked = check("SELECT * FROM <graph/camboja-sam-serey-pardoned> WHERE { <person/sam-serey> ?p ?o }")
+    assert checked.from_default == [GRAPHS[0]]
+    assert checked.runnable.startswith(f"BASE <{BASE}> ")
+    own_base = check("BASE <http://example.org/> SELECT * WHERE { <x> ?p ?o }")
+    assert own_base.runnable.split("\n", 1)[1].startswith("BASE <http://example.org/>")

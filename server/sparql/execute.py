@@ -37,7 +37,8 @@ def check(text: str) -> sandbox.CheckedQuery:
     return sandbox.check_query(
         text, predeclared=predeclared(),
         dataset_graphs=[str(g) for g in _store().graph_names()],
-        max_length=int(current_app.config["SPARQL_MAX_QUERY_LENGTH"]))
+        max_length=int(current_app.config["SPARQL_MAX_QUERY_LENGTH"]),
+        base_iri=current_app.config["BASE_IRI"])
 
 
 def effective_dataset(checked: sandbox.CheckedQuery, requested: Dataset) -> Dataset:

@@ -122,9 +122,9 @@ def query_form(tokens: Iterable[Token]) -> str | None:
     return None
 
 
-def prologue(tokens: list[Token]) -> tuple[str | None, dict[str, str]]:
-    """BASE and PREFIX declarations of the text: (base IRI or None, prefix -> namespace)."""
-    base, prefixes = None, {}
+def prologue(tokens: list[Token], base: str | None = None) -> tuple[str | None, dict[str, str]]:
+    """BASE and PREFIX declarations of the text: (base IRI, prefix -> namespace)."""
+    prefixes = {}
     for i, tok in enumerate(tokens):
         word = tok.text.upper() if tok.kind == "word" else None
         if word == "BASE" and i + 1 < len(tokens) and tokens[i + 1].kind == "iri":
@@ -175,10 +175,10 @@ def blank_out(text: str, spans: Iterable[tuple[int, int]]) -> str:
 _POSITION = re.compile(r"error at (\d+):(\d+):\s*")
 
 
-def check_syntax(text: str, prefixes: Mapping[str, str]) -> None:
+def check_syntax(text: str, prefixes: Mapping[str, str], base_iri: str | None = None) -> None:
     """Parse with Oxigraph on an empty store (results are lazy: nothing is evaluated)."""
     try:
-        pyoxigraph.Store().query(text, prefixes=dict(prefixes))
+        pyoxigraph.Store().query(text, prefixes=dict(prefixes), base_iri=base_iri)
     except SyntaxError as exc:
         raise syntax_error(str(exc)) from None
 
@@ -210,20 +210,25 @@ def shift_error(exc: QuerySyntaxError, line_shift: int) -> QuerySyntaxError:
     return exc
 
 
-def prefix_block(predeclared: Mapping[str, str], declared: Mapping[str, str]) -> str:
-    """One line of PREFIX declarations for the predeclared prefixes the query does not declare."""
+def prefix_block(predeclared: Mapping[str, str], declared: Mapping[str, str],
+                 base_iri: str | None = None) -> str:
+    """One line: the service BASE (a BASE in the query comes later and wins), then the
+    predeclared prefixes the query does not declare itself."""
     missing = {p: ns for p, ns in predeclared.items() if p not in declared}
-    return " ".join(f"PREFIX {p}: <{ns}>" for p, ns in missing.items())
+    parts = [f"BASE <{base_iri}>"] if base_iri else []
+    return " ".join(parts + [f"PREFIX {p}: <{ns}>" for p, ns in missing.items()])
 
 
 def check_query(text: str, *, predeclared: Mapping[str, str], dataset_graphs: Iterable[str],
-                max_length: int) -> CheckedQuery:
-    """Every check, in order of cost; returns what the store needs to run the query."""
+                max_length: int, base_iri: str | None = None) -> CheckedQuery:
+    """Every check, in order of cost; returns what the store needs to run the query.
+
+    ``base_iri`` resolves relative IRIs (the dataset base: ``<person/x>`` works)."""
     check_length(text, max_length)
     tokens = tokenize(text)
     refuse_updates(tokens)
     refuse_service(tokens)
-    base, declared = prologue(tokens)
+    base, declared = prologue(tokens, base_iri)
     known = {**predeclared, **declared}
     graphs = set(dataset_graphs)
     clauses = dataset_clauses(tokens, base, known)
@@ -235,11 +240,11 @@ def check_query(text: str, *, predeclared: Mapping[str, str], dataset_graphs: It
                 hint="Use one of the dataset's named graphs (listed in the service description at "
                      "GET /sparql), or leave FROM out: the default graph is the union of all graphs.",
                 graph=iri)
-    check_syntax(text, predeclared)
+    check_syntax(text, predeclared, base_iri)
     form = query_form(tokens)
     if form is None:                       # parsed, yet no form keyword: cannot happen with Oxigraph
         raise syntax_error("expected SELECT, ASK, CONSTRUCT or DESCRIBE")
-    block = prefix_block(predeclared, declared)
+    block = prefix_block(predeclared, declared, base_iri)
     body = blank_out(text, [(s, e) for _, _, s, e in clauses])
     return CheckedQuery(
         text=text, form=form, kind=QUERY_FORMS[form],

@@ -58,7 +58,8 @@ def service_description(endpoint: str, graph_names: Iterable[str], prefixes: Map
         "Query only: SPARQL Update, SERVICE and FROM/FROM NAMED outside this dataset are refused (403). "
         "The default graph is the union of all named graphs; FROM, FROM NAMED, default-graph-uri "
         "and named-graph-uri select among the named graphs listed here (an unknown graph is empty). "
-        "The prefixes declared with sh:declare are predeclared: queries may use them without PREFIX.",
+        "The prefixes declared with sh:declare are predeclared: queries may use them without PREFIX. "
+        "Relative IRIs resolve against the dataset base IRI (a BASE in the query wins).",
         lang="en")))
     for fmt in (*RESULT_FORMATS, *GRAPH_FORMATS):
         g.add((service, SD.resultFormat, FORMAT_IRIS[fmt.name]))

@@ -108,11 +108,16 @@ def downloads(query: str, kind: str, dataset=None, example=None) -> list[tuple[F
     return [(f, url_for("sparql.endpoint", format=f.name, **params)) for f in formats]
 
 
+def layout() -> str:
+    """The shared layout (base.html, owned by the web layer) once its pages exist, else ours."""
+    return "base.html" if "web.home" in current_app.view_functions else "sparql_layout.html"
+
+
 def render_page(*, query: str | None, table=None, truncated=False, kind=None, error=None,
                 example=None, dataset=None) -> str:
     config = current_app.config
     return render_template(
-        "sparql.html", query=query, table=table, truncated=truncated, kind=kind, error=error,
+        "sparql.html", layout=layout(), query=query, table=table, truncated=truncated, kind=kind, error=error,
         example=example, examples=examples.examples(),
         downloads=downloads(query, kind, dataset, example) if table is not None else [],
         prefixes=execute.predeclared(), graphs=_graph_names(),
@@ -134,7 +139,7 @@ def named_queries():
     fmt = negotiate(request.accept_mimetypes, (JSON_ONLY, HTML), request.args.get("format"))
     items = examples.examples()
     if fmt is HTML:
-        return render_template("sparql_queries.html", examples=items)
+        return render_template("sparql_queries.html", layout=layout(), examples=items)
     return jsonify({"queries": [_describe_example(e) for e in items]})
 
 
