@@ -255,6 +255,15 @@ def test_construct_in_every_rdf_format(store, fmt):
     assert triples == {(e, EX("concerns"), ALICE) for e in (PARDON, RELEASE, ARREST)}
 
 
+def test_default_graph_is_the_set_union_of_the_named_graphs(store):
+    """A fact stated by both articles is one triple of the default graph (RDF merge)."""
+    count = f"SELECT (COUNT(*) AS ?n) WHERE {{ <{PARDON}> <{EX('concerns')}> <{ALICE}> }}"
+    in_graphs = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ <{PARDON}> <{EX('concerns')}> <{ALICE}> }} }}"
+    assert select_values(store, count) == [("1",)]
+    assert select_values(store, in_graphs) == [("2",)]
+    assert int(store.select(count).rows[0]["n"]) == 1
+
+
 def test_literal_with_percent_and_quotes_round_trips(store):
     rows = select_values(store, f"SELECT ?q WHERE {{ <{RELEASE}> <{EX('quote')}> ?q }}")
     assert rows == [('100%41 "quoted"',)]

@@ -7,10 +7,10 @@ writes. The operator loads the data there, e.g. with
     python -c "from server.store.remote import load_into_oxigraph; ..."   # see below
     oxigraph load --location DIR --file data.trig   # then: oxigraph serve-read-only -l DIR
 
-Internal queries use explicit ``GRAPH`` patterns where graph names matter; trusted
-SELECTs written against the union default graph are sent with Oxigraph's
-``union-default-graph`` parameter (other stores: configure the union default graph,
-e.g. Fuseki's ``tdb2:unionDefaultGraph true``).
+The endpoint's default graph must be the (set) union of the named graphs, as on the
+other backends: ``load_into_oxigraph`` loads it so; Fuseki: ``tdb2:unionDefaultGraph
+true``; Virtuoso does it by default. (Oxigraph's ``--union-default-graph`` flag would
+count a triple stated in two graphs twice.)
 """
 from __future__ import annotations
 
@@ -79,7 +79,6 @@ class RemoteBackend(Backend):
 
     def _post(self, query: str, accept: str, params: list | None = None,
               timeout: float | None = TRUSTED_TIMEOUT) -> requests.Response:
-        params = params if params is not None else [("union-default-graph", "")]
         try:
             resp = self.session.post(self.endpoint, params=params, data=query.encode("utf-8"),
                                      headers={"Content-Type": "application/sparql-query; charset=utf-8",
@@ -126,8 +125,6 @@ class RemoteBackend(Backend):
                        max_rows: int | None = None) -> QueryAnswer:
         params = ([("default-graph-uri", u) for u in default_graph_uris]
                   + [("named-graph-uri", u) for u in named_graph_uris])
-        if not params:
-            params = [("union-default-graph", "")]
         resp = self._post(query, f"{_JSON}, {_NTRIPLES};q=0.9", params, timeout=None)
         ctype = resp.headers.get("Content-Type", "").split(";")[0].strip()
         if ctype == _JSON:
@@ -146,9 +143,18 @@ class RemoteBackend(Backend):
 
 def load_into_oxigraph(server_url: str, dataset: Dataset, timeout: float = 300) -> None:
     """Load every named graph of ``dataset`` into a running ``oxigraph serve`` (its
-    Graph Store endpoint ``<server_url>/store``). An operator's tool: the server
-    itself never writes to the remote store."""
-    body = dataset.serialize(format="nquads", encoding="utf-8")
-    resp = requests.post(server_url.rstrip("/") + "/store", data=body,
-                         headers={"Content-Type": "application/n-quads"}, timeout=timeout)
-    resp.raise_for_status()
+    Graph Store endpoint ``<server_url>/store``), and their union as its default graph.
+    An operator's tool: the server itself never writes to the remote store."""
+    store = server_url.rstrip("/") + "/store"
+    named = Dataset()
+    for s, p, o, g in dataset.quads((None, None, None, None)):
+        if g is not None and str(getattr(g, "identifier", g)) != "urn:x-rdflib:default":
+            named.add((s, p, o, getattr(g, "identifier", g)))
+    union = Graph()
+    for s, p, o, _g in named.quads((None, None, None, None)):
+        union.add((s, p, o))
+    for url, body, ctype in ((store, named.serialize(format="nquads", encoding="utf-8"), "application/n-quads"),
+                             (store + "?default", union.serialize(format="nt", encoding="utf-8"),
+                              "application/n-triples")):
+        resp = requests.post(url, data=body, headers={"Content-Type": ctype}, timeout=timeout)
+        resp.raise_for_status()
