@@ -1,0 +1,254 @@
+"""Render bench results (the dict bench.run builds) as bench/REPORT.md: machine,
+versions, raw numbers, ratios against the peers, and the issue's targets."""
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+import sys
+from importlib import metadata
+from pathlib import Path
+
+PEERS = ("oxigraph", "rdflib-endpoint")
+SERVERS = ("ours", *PEERS)
+
+
+def machine() -> dict:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        mem = next(line for line in Path("/proc/meminfo").read_text().splitlines()
+                   if line.startswith("MemTotal"))
+        mem_gb = round(int(mem.split()[1]) / 2**20, 1)
+    except (OSError, StopIteration):
+        mem_gb = None
+    return {"os": platform.platform(), "cpu": cpu, "cores": os.cpu_count(), "memory_gb": mem_gb,
+            "python": platform.python_version()}
+
+
+def _run(cmd: list[str]) -> str:
+    try:
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=30)
+        return (out.stdout or out.stderr).strip().splitlines()[0]
+    except (OSError, IndexError, subprocess.TimeoutExpired):
+        return "not available"
+
+
+def versions(peer_venv: Path) -> dict:
+    found = {}
+    for dist in ("rdflib", "pyoxigraph", "oxigraph", "pyshacl", "pyshacl-turbo", "Flask",
+                 "gunicorn"):
+        try:
+            found[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            found[dist] = "not installed"
+    bin_dir = Path(sys.executable).parent
+    found["oxigraph (binary)"] = _run([str(bin_dir / "oxigraph"), "--version"])
+    found["rdflib-endpoint"] = _run([str(peer_venv / "bin" / "python"), "-c",
+                                     "import importlib.metadata as m; "
+                                     "print(m.version('rdflib-endpoint'), 'with rdflib',"
+                                     " m.version('rdflib'), 'uvicorn', m.version('uvicorn'))"])
+    found["wrk"] = _run(["wrk", "-v"])
+    found["project commit"] = _run(["git", "-C", str(Path(__file__).parent), "rev-parse",
+                                    "--short", "HEAD"])
+    return found
+
+
+# -- helpers --------------------------------------------------------------------------
+
+def _get(entry: dict, *keys, default=None):
+    for key in keys:
+        if not isinstance(entry, dict) or key not in entry:
+            return default
+        entry = entry[key]
+    return entry
+
+
+def _fmt(value, unit: str = "") -> str:
+    if value is None:
+        return "n/a"
+    if isinstance(value, float):
+        value = f"{value:,.1f}" if value >= 100 else f"{value:.3g}"
+    elif isinstance(value, int):
+        value = f"{value:,}"
+    return f"{value}{unit}"
+
+
+def _ratio(a, b) -> str:
+    return f"{a / b:.2f}x" if a and b else "n/a"
+
+
+def _load(size: dict, server: str, family: str) -> dict:
+    return _get(size, server, "requests", family, "load", default={}) or {}
+
+
+def _deref_family(server: str) -> str:
+    """Our resource pages are dereferenced; the peers answer the same DESCRIBE over SPARQL."""
+    return "dereference" if server == "ours" else "describe"
+
+
+# -- sections -------------------------------------------------------------------------
+
+def _requests_table(size: dict) -> list[str]:
+    lines = ["| server | request | req/s | p50 ms | p99 ms | max ms | errors | one-at-a-time p50 / p99 ms |",
+             "|---|---|---:|---:|---:|---:|---:|---|"]
+    for server in SERVERS:
+        families = _get(size, server, "requests", default={}) or {}
+        for family, entry in families.items():
+            if "error" in entry:
+                lines.append(f"| {server} | {family} | error: {entry['error'][:120]} ||||||")
+                continue
+            ld, seq = entry["load"], entry["sequential"]
+            errors = ld.get("status_errors", 0) + ld.get("socket_errors", 0)
+            lines.append(f"| {server} | {family} | {_fmt(ld['rps'])} | {ld['p50_ms']} | "
+                         f"{ld['p99_ms']} | {ld['max_ms']} | {errors} | "
+                         f"{seq['p50_ms']} / {seq['p99_ms']} |")
+    return lines
+
+
+def _startup_table(size: dict) -> list[str]:
+    lines = ["| server | load (+ validate) s | cold start to first answer s | peak RSS total MB | processes | per process MB |",
+             "|---|---:|---:|---:|---:|---|"]
+    ours = size.get("ours", {})
+    if ours:
+        lines.append(f"| ours (first start: parse, validate, build store) | "
+                     f"{_fmt(ours.get('first_start_s'))} | | "
+                     f"{_fmt(_get(ours, 'first_start_memory', 'peak_total_mb'))} | "
+                     f"{_fmt(_get(ours, 'first_start_memory', 'processes'))} | "
+                     f"{_get(ours, 'first_start_memory', 'per_process_mb', default='')} |")
+        lines.append(f"| ours (restart on the persistent store, under load) | | "
+                     f"{_fmt(ours.get('cold_start_s'))} | {_fmt(_get(ours, 'memory', 'peak_total_mb'))} | "
+                     f"{_fmt(_get(ours, 'memory', 'processes'))} | "
+                     f"{_get(ours, 'memory', 'per_process_mb', default='')} |")
+    for peer in PEERS:
+        entry = size.get(peer)
+        if entry:
+            load_s = entry.get("load_s", "(in cold start)")
+            lines.append(f"| {peer} | {_fmt(load_s)} | {_fmt(entry.get('cold_start_s'))} | "
+                         f"{_fmt(_get(entry, 'memory', 'peak_total_mb'))} | "
+                         f"{_fmt(_get(entry, 'memory', 'processes'))} | "
+                         f"{_get(entry, 'memory', 'per_process_mb', default='')} |")
+    for server in SERVERS:
+        if _get(size, server, "error"):
+            lines.append(f"\n**{server} failed:** {size[server]['error']}")
+    return lines
+
+
+def _validation_table(size: dict) -> list[str]:
+    lines = ["| engine | parse s | validate s | total s | conforms | results (violations / warnings) |",
+             "|---|---:|---:|---:|---|---|"]
+    for v in size.get("validation", []):
+        if "skipped" in v or "error" in v:
+            lines.append(f"| {v['engine']} | {v.get('skipped') or v.get('error')} |||||")
+        else:
+            lines.append(f"| {v['engine']} | {v['parse_s']} | {v['validate_s']} | {v['total_s']} | "
+                         f"{v['conforms']} | {v['results']} ({v['violations']} / {v['warnings']}) |")
+    return lines
+
+
+def _ratios(size: dict) -> list[str]:
+    lines = ["| request | ours req/s | vs oxigraph | vs rdflib-endpoint |", "|---|---:|---:|---:|"]
+    for family in ("cheap", "dereference", "describe", "moderate"):
+        ours = _load(size, "ours", family).get("rps")
+        peer_family = "describe" if family == "dereference" else family
+        ox = _load(size, "oxigraph", peer_family).get("rps")
+        rep = _load(size, "rdflib-endpoint", peer_family).get("rps")
+        lines.append(f"| {family}{' (peers: DESCRIBE)' if family == 'dereference' else ''} | "
+                     f"{_fmt(ours)} | {_ratio(ours, ox)} | {_ratio(ours, rep)} |")
+    return lines
+
+
+def targets(results: dict) -> list[tuple[str, str, str]]:
+    """(target, measured, verdict) rows; verdict is met / NOT met / not measured."""
+    by_size = {s["size"]: s for s in results["sizes"]}
+    rows = []
+
+    def verdict(ok):
+        return "not measured" if ok is None else ("met" if ok else "NOT met")
+
+    for n in (100_000, 1_000_000):
+        size = by_size.get(n)
+        ours = _load(size, "ours", "moderate").get("rps") if size else None
+        ox = _load(size, "oxigraph", "moderate").get("rps") if size else None
+        rep = _load(size, "rdflib-endpoint", "moderate").get("rps") if size else None
+        ok = None if not (ours and ox and rep) else (ours >= ox and ours >= 10 * rep)
+        rows.append((f"moderate mix at {n:,}: >= 1.0x oxigraph and >= 10x rdflib-endpoint",
+                     f"{_ratio(ours, ox)} / {_ratio(ours, rep)}", verdict(ok)))
+    for family in ("cheap", "dereference"):
+        measured, oks = [], []
+        for n, size in sorted(by_size.items()):
+            ours = _load(size, "ours", family).get("rps")
+            rep = _load(size, "rdflib-endpoint", "describe" if family == "dereference" else family).get("rps")
+            if ours and rep:
+                measured.append(f"{n:,}: {_ratio(ours, rep)}")
+                oks.append(ours >= 2.5 * rep)
+        rows.append((f"{family}: >= 2.5x rdflib-endpoint", ", ".join(measured) or "n/a",
+                     verdict(all(oks) if oks else None)))
+        big = by_size.get(1_000_000)
+        p99 = _load(big, "ours", family).get("p99_ms") if big else None
+        rows.append((f"{family}: p99 under 20 ms at 1,000,000 (wrk, 16 connections)",
+                     _fmt(p99, " ms"), verdict(None if p99 is None else p99 < 20)))
+    big = by_size.get(1_000_000)
+    fast = [v for v in (big or {}).get("validation", []) if v.get("engine") == "turbo" and "total_s" in v]
+    total = fast[0]["total_s"] if fast else None
+    rows.append(("1M quads loaded and validated in <= 30 s (parse + turbo validation)",
+                 _fmt(total, " s"), verdict(None if total is None else total <= 30)))
+    first = _get(big, "ours", "first_start_s") if big else None
+    rows.append(("1M: our server's first start (parse, validate, build store) <= 30 s",
+                 _fmt(first, " s"), verdict(None if first is None else first <= 30)))
+    colds = [(n, _get(s, "ours", "cold_start_s")) for n, s in sorted(by_size.items())]
+    colds = [(n, c) for n, c in colds if c is not None]
+    rows.append(("cold start from a persistent store <= 2 s",
+                 ", ".join(f"{n:,}: {c} s" for n, c in colds) or "n/a",
+                 verdict(all(c <= 2 for _, c in colds) if colds else None)))
+    return rows
+
+
+def render(results: dict) -> str:
+    out = ["# Benchmark report", "",
+           "Written by `make bench` (`.venv/bin/python -m bench.run`, see bench/README.md) "
+           f"on {results['started']}; the whole run took {results.get('total_s', '?')} s. "
+           "Figures vary from run to run on a shared 2-core machine: compare ratios.", "",
+           "## Machine", ""]
+    out += [f"- {k}: {v}" for k, v in results["machine"].items()]
+    out += ["", "## Versions", ""]
+    out += [f"- {k}: {v}" for k, v in results["versions"].items()]
+    args = results["args"]
+    out += ["", "## Method", "",
+            f"- Sizes: {', '.join(f'{n:,}' for n in args['sizes'])} quads of synthetic data "
+            f"(`server.generate`, seed {args['seed']}), plus the ontology and shapes; every "
+            "server gets the same quads (the peers one N-Quads file, ours the data folder).",
+            "- Servers run one at a time on 127.0.0.1. Ours: `python -m server serve` on a "
+            "persistent Oxigraph store (`KG_STORE_PATH`), with its default protections "
+            "(sandbox, timeouts, row cap); oxigraph: `oxigraph serve-read-only "
+            "--union-default-graph` after `oxigraph load`; rdflib-endpoint: "
+            "`rdflib-endpoint serve all.nq` (one uvicorn process, rdflib in memory).",
+            f"- Load: {'a Python load generator' if args['python_load'] else 'wrk'}, "
+            f"2 threads, 16 connections, {args['duration']} s per request family, cycling through "
+            "200 sampled subjects (cheap: `SELECT ?p ?o WHERE { <s> ?p ?o }`; describe: "
+            "`DESCRIBE <person>` as Turtle; dereference: GET of our person page as Turtle; "
+            "moderate: 5 templates (timeline, pardon/release join, name prefix search, "
+            "facts per source graph, releases in a month), see bench/queries.py). "
+            f"One-at-a-time latency: {args['sequential']} sequential requests.",
+            "- Memory: peak RSS summed over the server's whole process tree (sampled every "
+            "0.25 s), and each process's RSS at that peak.",
+            "- Validation: a separate process parses the data and validates it with "
+            "pyshacl-turbo (`server.validation_fast`, data bulk-loaded into pyoxigraph) and "
+            f"with pySHACL (`server.validation`, rdflib) up to {args['pyshacl_max']:,} quads.",
+            "", "## Targets (issue 5)", "", "| target | measured | verdict |", "|---|---|---|"]
+    out += [f"| {t} | {m} | {v} |" for t, m, v in targets(results)]
+    for size in results["sizes"]:
+        gen = size.get("generate", {})
+        out += ["", f"## {size['size']:,} quads", "",
+                f"Generated {gen.get('triples', '?'):,} quads in {gen.get('articles', '?')} source "
+                f"graphs ({gen.get('events', '?')} events) in {gen.get('seconds', '?')} s.", "",
+                "### Ratios (ours / peer, requests per second)", ""]
+        out += _ratios(size)
+        out += ["", "### Requests", ""] + _requests_table(size)
+        out += ["", "### Load, start and memory", ""] + _startup_table(size)
+        out += ["", "### Validation", ""] + _validation_table(size)
+    out += [""]
+    return "\n".join(out)
