@@ -30,7 +30,7 @@ def remote_server(tmp_path_factory):
     proc.wait()
 
 
-@pytest.fixture(params=["rdflib", "oxigraph", "remote"])
+@pytest.fixture(params=["rdflib", "oxigraph", "oxigraph-disk", "remote"])
 def store(request, tmp_path):
     endpoint = request.getfixturevalue("remote_server") if request.param == "remote" else None
     st = make_store(request.param, tmp_path, endpoint)

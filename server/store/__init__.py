@@ -37,6 +37,7 @@ from rdflib.namespace import RDF
 
 from ..errors import KGError, ValidationFailed
 from ..formats import Format
+from ..namespaces import all_prefixes
 from . import describe as describing
 from .base import Backend, QueryAnswer, Solutions
 from .pool import FORK_GUARD
@@ -114,7 +115,8 @@ class Store:
         job = {"query": query, "format": result_format,
                "default_graph_uris": tuple(default_graph_uris),
                "named_graph_uris": tuple(named_graph_uris),
-               "max_rows": max_rows, "incoming_limit": self.incoming_limit}
+               "max_rows": max_rows, "incoming_limit": self.incoming_limit,
+               "prefixes": all_prefixes(self.base_iri)}
         return self.pool().run(job, timeout)
 
     def pool(self):

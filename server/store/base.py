@@ -88,12 +88,14 @@ class Backend(ABC):
     def protocol_query(self, query: str, *, result_format: Format,
                        default_graph_uris: Sequence[str] = (),
                        named_graph_uris: Sequence[str] = (),
-                       max_rows: int | None = None) -> QueryAnswer:
+                       max_rows: int | None = None,
+                       prefixes: dict[str, str] | None = None) -> QueryAnswer:
         """Run an untrusted query (already checked by the sandbox) and serialize it.
 
         Without dataset parameters the default graph is the union of all named graphs;
         with ``default_graph_uris`` / ``named_graph_uris`` the dataset is exactly the
-        graphs given (SPARQL 1.1 Protocol). Raises QuerySyntaxError (with position) and
+        graphs given (SPARQL 1.1 Protocol). ``prefixes`` abbreviate graph results in
+        Turtle/TriG. Raises QuerySyntaxError (with position) and
         NotAcceptable (result format does not fit the query form)."""
 
     def after_fork(self) -> None:

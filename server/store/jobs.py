@@ -74,8 +74,9 @@ def run_job(backend: Backend, job: dict) -> QueryAnswer:
         results.check_format("graph", fmt)
         dataset = describing.describe_many(backend.select, describe_targets(backend, query),
                                            job.get("incoming_limit", 50))
-        return results.graph_answer(dataset.quads((None, None, None, None)), fmt, max_rows)
+        return results.graph_answer(dataset.quads((None, None, None, None)), fmt, max_rows,
+                                    job.get("prefixes"))
     return backend.protocol_query(query, result_format=fmt,
                                   default_graph_uris=job["default_graph_uris"],
                                   named_graph_uris=job["named_graph_uris"],
-                                  max_rows=max_rows)
+                                  max_rows=max_rows, prefixes=job.get("prefixes"))

@@ -150,7 +150,8 @@ class OxigraphBackend(Backend):
     def protocol_query(self, query: str, *, result_format: Format,
                        default_graph_uris: Sequence[str] = (),
                        named_graph_uris: Sequence[str] = (),
-                       max_rows: int | None = None) -> QueryAnswer:
+                       max_rows: int | None = None,
+                       prefixes: dict[str, str] | None = None) -> QueryAnswer:
         kwargs = {}
         if default_graph_uris or named_graph_uris:
             kwargs = {"default_graph": [ox.NamedNode(u) for u in default_graph_uris],
@@ -162,4 +163,4 @@ class OxigraphBackend(Backend):
             variables = [v.value for v in res.variables]
             rows = ([sol[v] for v in variables] for sol in res)
             return results.select_answer(variables, rows, result_format, max_rows)
-        return results.graph_answer(res, result_format, max_rows)
+        return results.graph_answer(res, result_format, max_rows, prefixes)

@@ -76,7 +76,8 @@ class RdflibBackend(Backend):
     def protocol_query(self, query: str, *, result_format: Format,
                        default_graph_uris: Sequence[str] = (),
                        named_graph_uris: Sequence[str] = (),
-                       max_rows: int | None = None) -> QueryAnswer:
+                       max_rows: int | None = None,
+                       prefixes: dict[str, str] | None = None) -> QueryAnswer:
         dataset = None
         if default_graph_uris or named_graph_uris:
             dataset = self._restricted(default_graph_uris, named_graph_uris)
@@ -86,7 +87,7 @@ class RdflibBackend(Backend):
         if res.type == "SELECT":
             variables = [str(v) for v in res.vars]
             return results.select_answer(variables, iter(res), result_format, max_rows)
-        return results.graph_answer(iter(res), result_format, max_rows)
+        return results.graph_answer(iter(res), result_format, max_rows, prefixes)
 
     def _restricted(self, default_graph_uris, named_graph_uris) -> Dataset:
         """A dataset made of exactly the graphs the protocol parameters name."""

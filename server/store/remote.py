@@ -122,7 +122,8 @@ class RemoteBackend(Backend):
     def protocol_query(self, query: str, *, result_format: Format,
                        default_graph_uris: Sequence[str] = (),
                        named_graph_uris: Sequence[str] = (),
-                       max_rows: int | None = None) -> QueryAnswer:
+                       max_rows: int | None = None,
+                       prefixes: dict[str, str] | None = None) -> QueryAnswer:
         params = ([("default-graph-uri", u) for u in default_graph_uris]
                   + [("named-graph-uri", u) for u in named_graph_uris])
         resp = self._post(query, f"{_JSON}, {_NTRIPLES};q=0.9", params, timeout=None)
@@ -137,7 +138,7 @@ class RemoteBackend(Backend):
             return results.select_answer(variables, rows, result_format, max_rows)
         if ctype == _NTRIPLES:
             triples = ox.parse(resp.content, format=ox.RdfFormat.N_TRIPLES)
-            return results.graph_answer(triples, result_format, max_rows)
+            return results.graph_answer(triples, result_format, max_rows, prefixes)
         raise KGError(f"The SPARQL endpoint answered with an unexpected type {ctype!r}.")
 
 

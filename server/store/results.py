@@ -116,8 +116,10 @@ def ask_answer(value: bool, fmt: Format) -> QueryAnswer:
     return QueryAnswer(fmt.media_type, _convert_results(body, fmt), "ask", False, None)
 
 
-def graph_answer(statements: Iterable, fmt: Format, max_rows: int | None) -> QueryAnswer:
-    """Serialize pyoxigraph Triples/Quads (or rdflib 3/4-tuples) in an RDF format."""
+def graph_answer(statements: Iterable, fmt: Format, max_rows: int | None,
+                 prefixes: dict[str, str] | None = None) -> QueryAnswer:
+    """Serialize pyoxigraph Triples/Quads (or rdflib 3/4-tuples) in an RDF format
+    (``prefixes`` abbreviate IRIs in Turtle and TriG)."""
     check_format("graph", fmt)
     limit = None if max_rows is None else max_rows + 1
     taken = [_ox_statement(s) for s in islice(statements, limit)]
@@ -131,7 +133,10 @@ def graph_answer(statements: Iterable, fmt: Format, max_rows: int | None) -> Que
             for q in taken))
     elif taken and isinstance(taken[0], ox.Triple):
         taken = [ox.Quad(t.subject, t.predicate, t.object) for t in taken]
-    body = ox.serialize(taken, format=rdf_format) or b""
+    if prefixes and fmt.name in ("turtle", "trig"):
+        body = ox.serialize(taken, format=rdf_format, prefixes=prefixes) or b""
+    else:
+        body = ox.serialize(taken, format=rdf_format) or b""
     return QueryAnswer(fmt.media_type, body, "graph", truncated, len(taken))
 
 
