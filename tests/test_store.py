@@ -291,6 +291,12 @@ def test_default_graph_uri_restricts_the_default_graph(store):
     assert sorted(rows) == sorted([(str(ARREST),), (str(PARDON),)])
 
 
+def test_unknown_graph_in_the_dataset_is_empty_and_not_created(store):
+    rows = select_values(store, "SELECT * WHERE { ?s ?p ?o }",
+                         default_graph_uris=[BASE + "graph/no-such-graph"])
+    assert rows == [] and URIRef(BASE + "graph/no-such-graph") not in store.graph_names()
+
+
 def test_named_graph_uri_restricts_graph_patterns(store):
     rows = select_values(store, "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }",
                          named_graph_uris=[str(G1)])
@@ -307,11 +313,11 @@ def test_rows_beyond_max_rows_are_cut_and_flagged(store):
     assert graph.truncated and len(Graph().parse(data=graph.body, format="nt")) == 2
 
 
-@pytest.mark.parametrize("query,line,column", [
-    ("SELECT * WHERE { ?s ?p }", 1, None),
-    ("PREFIX ex: <http://e/>\nSELECT * WHERE {\n  ?s ex:p ?o }\nLIMIT x", 4, None),
+@pytest.mark.parametrize("query,line", [
+    ("SELECT * WHERE { ?s ?p }", 1),
+    ("PREFIX ex: <http://e/>\nSELECT * WHERE {\n  ?s ex:p ?o }\nLIMIT x", 4),
 ])
-def test_syntax_error_carries_the_position(store, query, line, column):
+def test_syntax_error_carries_the_position(store, query, line):
     with pytest.raises(QuerySyntaxError) as err:
         run(store, query)
     details = err.value.to_dict()

@@ -40,7 +40,7 @@ class RdflibBackend(Backend):
 
     def _query(self, query: str, dataset: Dataset | None = None):
         try:
-            return (dataset or self.dataset).query(query)
+            return (self.dataset if dataset is None else dataset).query(query)
         except ParseBaseException as exc:
             raise QuerySyntaxError(f"line {exc.lineno}, column {exc.col}: {exc.msg}",
                                    hint="Fix the query text at the position shown.",
@@ -92,12 +92,15 @@ class RdflibBackend(Backend):
     def _restricted(self, default_graph_uris, named_graph_uris) -> Dataset:
         """A dataset made of exactly the graphs the protocol parameters name."""
         ds = Dataset(default_union=False)
+        known = set(self.graph_names())         # never create a graph by naming it
         default = ds.default_graph
-        for uri in default_graph_uris:
-            for triple in self.dataset.graph(URIRef(uri)):
-                default.add(triple)
-        for uri in named_graph_uris:
-            target = ds.graph(URIRef(uri))
-            for triple in self.dataset.graph(URIRef(uri)):
-                target.add(triple)
+        for uri in map(URIRef, default_graph_uris):
+            if uri in known:
+                for triple in self.dataset.graph(uri):
+                    default.add(triple)
+        for uri in map(URIRef, named_graph_uris):
+            if uri in known:
+                target = ds.graph(uri)
+                for triple in self.dataset.graph(uri):
+                    target.add(triple)
         return ds
