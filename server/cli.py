@@ -1,0 +1,235 @@
+"""The command line: ``python -m server <command>``.
+
+    validate   load + SHACL-validate the dataset, print the report (exit 0 / 1 / 2)
+    serve      validate, then serve with gunicorn (or Flask's dev server with --dev)
+    format     rewrite data files in canonical longturtle (--check: only report)
+    queries    list the competency questions
+
+Settings come from ``server.config`` (defaults, then ``KG_*`` environment variables,
+then the options given here). Each command is a thin wrapper over plain functions;
+to add one, write the function and a ``@main.command()`` below.
+
+Exit codes: 0 success; 1 the data does not conform (or is not canonical); 2 the
+data cannot be loaded or checked (syntax error: ``file:line:column: message``).
+"""
+from __future__ import annotations
+
+import json
+import sys
+from types import SimpleNamespace
+
+import click
+from flask import Config
+
+from .config import DEFAULTS, ROOT, load_config
+from .errors import DataLoadError, KGError
+
+EXIT_OK, EXIT_INVALID, EXIT_UNLOADABLE = 0, 1, 2
+
+
+def settings(**overrides) -> Config:
+    """The configuration ``create_app`` would see, with the given options on top
+    (options left at None do not override)."""
+    holder = SimpleNamespace(config=Config(str(ROOT)))
+    load_config(holder, {k: v for k, v in overrides.items() if v is not None})
+    return holder.config
+
+
+def dataset_options(command):
+    """--ontology / --data / --shapes / --base-iri, shared by the dataset commands."""
+    for name, key, what in reversed([
+            ("--ontology", "ONTOLOGY_DIR", "folder of ontology files"),
+            ("--data", "DATA_DIR", "folder of data files (one named graph per file)"),
+            ("--shapes", "SHAPES_DIR", "folder of SHACL shapes")]):
+        command = click.option(name, key.lower(), type=click.Path(file_okay=False),
+                               help=f"{what} [default: {DEFAULTS[key]}; env KG_{key}]")(command)
+    return click.option("--base-iri", "base_iri", help="canonical base IRI [env KG_BASE_IRI]")(command)
+
+
+def dataset_settings(ontology_dir=None, data_dir=None, shapes_dir=None, base_iri=None, **more) -> Config:
+    return settings(ONTOLOGY_DIR=ontology_dir, DATA_DIR=data_dir, SHAPES_DIR=shapes_dir,
+                    BASE_IRI=base_iri, **more)
+
+
+def check_dataset(config):
+    """Load the dataset folders of ``config`` and run every check (an ``Outcome``).
+    Raises DataLoadError when a file cannot be parsed."""
+    from .loader import load_dataset
+    from .report import check
+    loaded = load_dataset(config["ONTOLOGY_DIR"], config["DATA_DIR"], config["SHAPES_DIR"],
+                          config["BASE_IRI"])
+    return check(loaded, config["BASE_IRI"])
+
+
+def run_checks(config, fmt: str = "text", out=None) -> int:
+    """Check the dataset, print the report on ``out`` (stdout), return the exit code."""
+    from . import report
+    out = out or sys.stdout
+    try:
+        outcome = check_dataset(config)
+    except DataLoadError as error:
+        if fmt == "json":
+            out.write(json.dumps(report.load_error_json(error), indent=2) + "\n")
+        else:
+            out.write(report.load_error_text(error))
+        return EXIT_UNLOADABLE
+    except Exception as error:             # pySHACL could not run: a failure to fix, not a report
+        if not _is_validation_failure(error):
+            raise
+        out.write(f"could not validate: {error}\n")
+        return EXIT_UNLOADABLE
+    if fmt == "json":
+        out.write(json.dumps(report.render_json(outcome), indent=2) + "\n")
+    else:
+        out.write(report.render_text(outcome))
+    return EXIT_OK if outcome.conforms else EXIT_INVALID
+
+
+def _is_validation_failure(error: Exception) -> bool:
+    from . import validation
+    return isinstance(error, validation.ValidationFailed)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main():
+    """Linked-data publisher of a curated knowledge graph."""
+
+
+@main.command()
+@dataset_options
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def validate(ontology_dir, data_dir, shapes_dir, base_iri, fmt):
+    """Validate the data against the shapes; print every problem with its file.
+
+    Exit 0 when the data conforms (warnings do not fail), 1 on violations,
+    2 when a file cannot be parsed."""
+    config = dataset_settings(ontology_dir, data_dir, shapes_dir, base_iri)
+    sys.exit(run_checks(config, fmt))
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64),
+              help="gunicorn worker processes")
+@click.option("--dev", is_flag=True, help="Flask's development server instead of gunicorn")
+@click.option("--allow-invalid", is_flag=True, default=None,
+              help="serve data that does not conform (the report is still printed) [env KG_ALLOW_INVALID]")
+@click.option("--backend", type=click.Choice(["oxigraph", "rdflib", "remote"]),
+              help="store backend [env KG_STORE_BACKEND]")
+@click.option("--store-path", type=click.Path(file_okay=False),
+              help="directory of a persistent Oxigraph store [env KG_STORE_PATH]")
+@click.option("--remote-endpoint", help="SPARQL endpoint of the remote backend [env KG_REMOTE_ENDPOINT]")
+@dataset_options
+def serve(host, port, workers, dev, allow_invalid, backend, store_path, remote_endpoint,
+          ontology_dir, data_dir, shapes_dir, base_iri):
+    """Validate the data, then serve it (gunicorn on 127.0.0.1:8080 by default).
+
+    Refuses to start on data that does not conform unless --allow-invalid."""
+    config = dataset_settings(ontology_dir, data_dir, shapes_dir, base_iri,
+                              ALLOW_INVALID=allow_invalid, STORE_BACKEND=backend,
+                              STORE_PATH=store_path, REMOTE_ENDPOINT=remote_endpoint)
+    code = preflight(config)
+    if code is not None:
+        sys.exit(code)
+    overrides = {key: config[key] for key in DEFAULTS}
+    overrides["VALIDATE_ON_START"] = False          # done above, once, not per worker
+    try:
+        if dev:
+            run_dev_server(overrides, host, port)
+        else:
+            run_gunicorn(overrides, host, port, workers)
+    except KGError as error:
+        click.echo(f"cannot serve: {error.message}" + (f" ({error.hint})" if error.hint else ""), err=True)
+        sys.exit(EXIT_UNLOADABLE)
+
+
+def preflight(config) -> int | None:
+    """Validate before serving (when VALIDATE_ON_START): an exit code to stop with, or None."""
+    if not config.get("VALIDATE_ON_START") or config.get("STORE_BACKEND") == "remote":
+        return None
+    click.echo(f"validating {config['DATA_DIR']} ...", err=True)
+    code = run_checks(config, "text", out=sys.stderr)
+    if code == EXIT_OK:
+        return None
+    if code == EXIT_INVALID and config.get("ALLOW_INVALID"):
+        click.echo("serving data that does not conform (--allow-invalid / KG_ALLOW_INVALID)", err=True)
+        return None
+    if code == EXIT_INVALID:
+        click.echo("refusing to serve: the data does not conform to the shapes (report above). "
+                   "Fix the violations, or pass --allow-invalid to serve it anyway.", err=True)
+    else:
+        click.echo("refusing to serve: the data cannot be loaded (errors above).", err=True)
+    return code
+
+
+def run_gunicorn(overrides: dict, host: str, port: int, workers: int) -> None:
+    """Serve ``create_app(overrides)`` with gunicorn: the app (and its store) is built
+    once in the master and inherited by the forked workers."""
+    from gunicorn.app.base import BaseApplication
+
+    from . import create_app
+
+    def post_fork(_server, worker):        # reopen what a backend holds (on-disk store, session)
+        store = worker.app.wsgi().extensions.get("kg.store")
+        if store is not None:
+            store.backend.after_fork()
+
+    options = {"bind": f"{host}:{port}", "workers": workers, "worker_class": "gthread",
+               "threads": 4, "preload_app": True, "post_fork": post_fork,
+               "accesslog": "-", "errorlog": "-", "proc_name": "kg-server",
+               "control_socket_disable": True}   # no shared ~/.gunicorn socket between instances
+
+    class Server(BaseApplication):
+        def load_config(self):
+            for key, value in options.items():
+                self.cfg.set(key, value)
+
+        def load(self):
+            return create_app(overrides)
+
+    Server().run()
+
+
+def run_dev_server(overrides: dict, host: str, port: int) -> None:
+    from . import create_app
+    create_app(overrides).run(host=host, port=port, debug=False, threaded=True)
+
+
+@main.command("format")
+@click.option("--data", "data_dir", type=click.Path(file_okay=False),
+              help=f"folder of data files [default: {DEFAULTS['DATA_DIR']}; env KG_DATA_DIR]")
+@click.option("--check", is_flag=True, help="only report files not in canonical form (exit 1 if any)")
+def format_command(data_dir, check):
+    """Rewrite the data's Turtle files in canonical form (rdflib longturtle)."""
+    from .loader import reformat
+    folder = settings(DATA_DIR=data_dir)["DATA_DIR"]
+    try:
+        changed = reformat(folder, check=check)
+    except DataLoadError as error:
+        click.echo(str(error), err=True)
+        sys.exit(EXIT_UNLOADABLE)
+    for path in changed:
+        click.echo(f"{'not canonical' if check else 'reformatted'}: {path}")
+    if check and changed:
+        click.echo(f"{len(changed)} file(s) not in canonical form: run `python -m server format`", err=True)
+        sys.exit(EXIT_INVALID)
+    if not changed:
+        click.echo("all data files are in canonical form")
+
+
+@main.command()
+@click.option("--dir", "queries_dir", type=click.Path(file_okay=False),
+              help=f"folder of *.rq files [default: {DEFAULTS['QUERIES_DIR']}; env KG_QUERIES_DIR]")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def queries(queries_dir, fmt):
+    """List the competency questions (name, title, sources)."""
+    from .queries import load_queries
+    found = load_queries(settings(QUERIES_DIR=queries_dir)["QUERIES_DIR"])
+    if fmt == "json":
+        click.echo(json.dumps([{"name": q.name, "title": q.title, "description": q.description,
+                                "sources": list(q.sources)} for q in found], indent=2))
+        return
+    for q in found:
+        click.echo(f"{q.name}\n  {q.title}\n  sources: {', '.join(q.sources) or '-'}")
+    click.echo(f"{len(found)} queries")
