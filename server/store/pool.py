@@ -114,7 +114,8 @@ def _worker_main(backend: Backend, sock: socket.socket) -> None:
 
 def _zygote_main(backend: Backend, ctl: socket.socket) -> None:
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)     # killed workers are reaped at once
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)              # the server handles Ctrl-C
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)             # never run the server's handler
     while ctl.recv(1):
         ours, theirs = socket.socketpair()
         pid = os.fork()
