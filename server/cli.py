@@ -51,22 +51,41 @@ def dataset_settings(ontology_dir=None, data_dir=None, shapes_dir=None, base_iri
                     BASE_IRI=base_iri, **more)
 
 
-def check_dataset(config):
+ENGINES = ("auto", "pyshacl", "turbo")
+
+
+def shacl_engine(engine: str = "auto"):
+    """A ``validate(data, shapes, ontology)`` function: pySHACL (the reference), or
+    pyshacl-turbo through ``server.validation_fast`` ("auto": turbo where it is
+    installed and known to agree with pySHACL)."""
+    from . import validation
+    if engine == "pyshacl":
+        return validation.validate
+    try:
+        from .validation_fast import validate_with
+    except ImportError:
+        if engine == "turbo":
+            raise click.UsageError("the turbo engine is not available: use --engine pyshacl")
+        return validation.validate
+    return lambda data, shapes, ontology: validate_with(engine, data, shapes, ontology)
+
+
+def check_dataset(config, engine: str = "auto"):
     """Load the dataset folders of ``config`` and run every check (an ``Outcome``).
     Raises DataLoadError when a file cannot be parsed."""
     from .loader import load_dataset
     from .report import check
     loaded = load_dataset(config["ONTOLOGY_DIR"], config["DATA_DIR"], config["SHAPES_DIR"],
                           config["BASE_IRI"])
-    return check(loaded, config["BASE_IRI"])
+    return check(loaded, config["BASE_IRI"], validator=shacl_engine(engine))
 
 
-def run_checks(config, fmt: str = "text", out=None) -> int:
+def run_checks(config, fmt: str = "text", out=None, engine: str = "auto") -> int:
     """Check the dataset, print the report on ``out`` (stdout), return the exit code."""
     from . import report
     out = out or sys.stdout
     try:
-        outcome = check_dataset(config)
+        outcome = check_dataset(config, engine)
     except DataLoadError as error:
         if fmt == "json":
             out.write(json.dumps(report.load_error_json(error), indent=2) + "\n")
@@ -98,13 +117,15 @@ def main():
 @main.command()
 @dataset_options
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def validate(ontology_dir, data_dir, shapes_dir, base_iri, fmt):
+@click.option("--engine", type=click.Choice(ENGINES), default="auto", show_default=True,
+              help="SHACL engine: pyshacl (reference) or turbo (same answers, faster); auto picks turbo if installed")
+def validate(ontology_dir, data_dir, shapes_dir, base_iri, fmt, engine):
     """Validate the data against the shapes; print every problem with its file.
 
     Exit 0 when the data conforms (warnings do not fail), 1 on violations,
     2 when a file cannot be parsed."""
     config = dataset_settings(ontology_dir, data_dir, shapes_dir, base_iri)
-    sys.exit(run_checks(config, fmt))
+    sys.exit(run_checks(config, fmt, engine=engine))
 
 
 @main.command()
@@ -121,15 +142,17 @@ def validate(ontology_dir, data_dir, shapes_dir, base_iri, fmt):
               help="directory of a persistent Oxigraph store [env KG_STORE_PATH]")
 @click.option("--remote-endpoint", help="SPARQL endpoint of the remote backend [env KG_REMOTE_ENDPOINT]")
 @dataset_options
+@click.option("--engine", type=click.Choice(ENGINES), default="auto", show_default=True,
+              help="SHACL engine: pyshacl (reference) or turbo (same answers, faster); auto picks turbo if installed")
 def serve(host, port, workers, dev, allow_invalid, backend, store_path, remote_endpoint,
-          ontology_dir, data_dir, shapes_dir, base_iri):
+          ontology_dir, data_dir, shapes_dir, base_iri, engine):
     """Validate the data, then serve it (gunicorn on 127.0.0.1:8080 by default).
 
     Refuses to start on data that does not conform unless --allow-invalid."""
     config = dataset_settings(ontology_dir, data_dir, shapes_dir, base_iri,
                               ALLOW_INVALID=allow_invalid, STORE_BACKEND=backend,
                               STORE_PATH=store_path, REMOTE_ENDPOINT=remote_endpoint)
-    code = preflight(config)
+    code = preflight(config, engine)
     if code is not None:
         sys.exit(code)
     overrides = {key: config[key] for key in DEFAULTS}
@@ -144,12 +167,12 @@ def serve(host, port, workers, dev, allow_invalid, backend, store_path, remote_e
         sys.exit(EXIT_UNLOADABLE)
 
 
-def preflight(config) -> int | None:
+def preflight(config, engine: str = "auto") -> int | None:
     """Validate before serving (when VALIDATE_ON_START): an exit code to stop with, or None."""
     if not config.get("VALIDATE_ON_START") or config.get("STORE_BACKEND") == "remote":
         return None
     click.echo(f"validating {config['DATA_DIR']} ...", err=True)
-    code = run_checks(config, "text", out=sys.stderr)
+    code = run_checks(config, "text", out=sys.stderr, engine=engine)
     if code == EXIT_OK:
         return None
     if code == EXIT_INVALID and config.get("ALLOW_INVALID"):

@@ -118,7 +118,14 @@ def files_using(loaded: LoadedDataset, term: URIRef) -> list[str]:
 
 
 def files_of(result: Result, loaded: LoadedDataset) -> list[str]:
-    return [relative(p) for p in loaded.files_of(result.focus_node)]
+    """The files a result comes from: those stating the offending triple
+    (focus node, path, value) when there is one, else those describing the focus node."""
+    files: tuple[str, ...] = ()
+    if isinstance(result.path, URIRef) and result.value is not None:
+        triple = (result.focus_node, result.path, result.value)
+        graphs = {g for g in loaded.data_graphs if triple in loaded.dataset.graph(g)}
+        files = tuple(sorted(f for f, targets in loaded.files.items() if graphs & set(targets)))
+    return [relative(p) for p in files or loaded.files_of(result.focus_node)]
 
 
 def render_text(outcome: Outcome) -> str:
