@@ -42,7 +42,8 @@ _SECOND = ["Dara", "Sophal", "Rith", "Vanna", "Sokha", "Pisey", "Bopha", "Chenda
            "Sothea", "Rithy", "Kosal", "Mony", "Nary", "Sambath", "Vuthy", "Leakena"]
 _PLACES = ["phnom-penh", "kandal", "kampong-thom", "tboung-khmum", "siem-reap",
            "battambang", "kampot", "takeo", "prey-veng", "svay-rieng"]
-_CHARGES = ["Incitement", "Treason", "Conspiracy", "Defamation", "PlottingAgainstTheState"]
+_CHARGES = ["Incitement", "Treason", "Insurrection", "Defamation", "PlottingToOverthrowGovernment",
+            "Terrorism"]
 _STANCES = ["Assertion", "Denial", "Allegation", "Confirmation", "Request", "Criticism",
             "Promise", "Warning", "Intention", "Praise", "Refusal"]
 _PLANNED_STATUSES = ["Planned", "Considered", "Announced", "Expected", "Requested"]
@@ -180,6 +181,8 @@ class _Generator:
         node = self.t.iri(f"event/{day.isoformat()}-{slug}")
         self.a(node, cpo(kind))
         self.w.add(node, cpo("status"), cpo(status))
+        self.w.add(node, _std("rdfs", "label"), _text(f"{kind} ({slug})"))
+        self.w.add(node, cpo("evidence"), _text(f"The article reports the {kind.lower()} of {day:%B %Y}"))
         self.w.add(node, cpo("date"), node[:-1] + "#date>")
         for p, o in props:
             self.w.add(node, p, o)
@@ -304,6 +307,7 @@ class _Generator:
             self.w.add(node, cpo("stance"), cpo(rng.choice(_STANCES)))
             self.w.add(node, cpo("about"), refs["pardon"])
             self.w.add(node, cpo("quotation"), _text(f"Statement {tag} on the pardon"))
+            self.w.add(node, cpo("evidence"), _text(f"The article quotes statement {tag}"))
             self.w.add(node, _std("schema", "description"),
                        _text(f"A paraphrase of statement {tag}"))
             self.w.add(node, cpo("date"), node[:-1] + "#date>")
