@@ -95,10 +95,16 @@ def namespace_manager(loaded: LoadedDataset, base_iri: str) -> NamespaceManager:
 # -- rendering ---------------------------------------------------------------------
 
 def short(node: Node | None, names: NamespaceManager | None) -> str:
-    """``person:kem-sokha`` for IRIs in a known namespace, N3 otherwise, cut if long."""
+    """``person:kem-sokha`` for IRIs in a known namespace (``event:x#date`` for a hash
+    IRI of one), N3 otherwise, cut when long."""
     if node is None:
         return "-"
     text = node.n3(names) if names is not None else node.n3()
+    if isinstance(node, URIRef) and text.startswith("<") and "#" in node:
+        document, fragment = str(node).split("#", 1)
+        document_text = URIRef(document).n3(names) if names is not None else ""
+        if document_text and not document_text.startswith("<"):
+            text = f"{document_text}#{fragment}"
     return text if len(text) <= MAX_VALUE_CHARS else text[:MAX_VALUE_CHARS - 1] + "…"
 
 

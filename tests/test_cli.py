@@ -19,11 +19,14 @@ from pathlib import Path
 
 import pytest
 import requests
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import NamespaceManager
 
 from server.cli import main
 from server.config import DEFAULTS, ROOT
 from server.loader import is_canonical
 from server.queries import load_queries
+from server.report import short
 
 BASE = "http://example.org/kg/"
 BROKEN = Path(__file__).parent / "fixtures" / "broken" / "data"
@@ -272,3 +275,20 @@ def test_queries_lists_every_competency_question(runner):
     listed = json.loads(runner.invoke(main, ["queries", "--format", "json"]).output)
     assert [q["name"] for q in listed] == [q.name for q in expected]
     assert all(q["title"] and q["sources"] for q in listed)
+
+
+# -- report rendering -------------------------------------------------------------------
+
+@pytest.mark.parametrize("node, shown", [
+    (URIRef(BASE + "person/kem-sokha"),           "person:kem-sokha"),
+    (URIRef(BASE + "event/2017-arrest#date-one"), "event:2017-arrest#date-one"),
+    (URIRef("http://elsewhere.example/x#y"),      "<http://elsewhere.example/x#y>"),
+    (Literal("Kem Sokha", lang="en"),             '"Kem Sokha"@en'),
+    (Literal("x" * 500),                          '"' + "x" * 118 + "…"),
+    (None,                                        "-"),
+])
+def test_resources_are_shown_with_prefixes(node, shown):
+    names = NamespaceManager(Graph(bind_namespaces="none"), bind_namespaces="none")
+    names.bind("person", BASE + "person/")
+    names.bind("event", BASE + "event/")
+    assert short(node, names) == shown
