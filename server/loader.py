@@ -185,11 +185,16 @@ def load_dataset(ontology_dir, data_dir, shapes_dir, base_iri: str) -> LoadedDat
             errors.append(err)
             continue
         targets = set()
-        for s, p, o, g in parsed.quads((None, None, None, None)):
-            name = g if keep_names and g is not None and g != DATASET_DEFAULT_GRAPH_ID else default_name
-            dataset.graph(name).add((s, p, o))
+        for graph in parsed.graphs():
+            if not len(graph):
+                continue
+            own_name = keep_names and graph.identifier != DATASET_DEFAULT_GRAPH_ID
+            name = graph.identifier if own_name else default_name
+            target = dataset.graph(name)
+            target += graph
             targets.add(name)
-            origins[s].add(str(path))
+            for subject in graph.subjects(unique=True):
+                origins[subject].add(str(path))
         for prefix, namespace in parsed.namespaces():
             dataset.bind(prefix, namespace, override=False)
         files[str(path)] = tuple(sorted(targets)) or (default_name,)
