@@ -108,6 +108,16 @@ def short(node: Node | None, names: NamespaceManager | None) -> str:
     return text if len(text) <= MAX_VALUE_CHARS else text[:MAX_VALUE_CHARS - 1] + "…"
 
 
+def fill_message(result: Result, names: NamespaceManager | None) -> str:
+    """The shape's message with ``{$this}`` / ``{$path}`` / ``{$value}`` (or ``{?x}``)
+    filled in, for engines that leave them as written."""
+    message = result.message or "(the shape has no sh:message)"
+    for var, node in (("this", result.focus_node), ("path", result.path), ("value", result.value)):
+        if node is not None:
+            message = message.replace("{$%s}" % var, short(node, names)).replace("{?%s}" % var, short(node, names))
+    return message
+
+
 def relative(path: str) -> str:
     """A file path relative to the working directory when it is below it."""
     rel = os.path.relpath(path)
@@ -144,7 +154,7 @@ def render_text(outcome: Outcome) -> str:
             lines.append(f"  path      {short(r.path, names)}")
         if r.value is not None:
             lines.append(f"  value     {short(r.value, names)}")
-        lines.append(f"  message   {r.message or '(the shape has no sh:message)'}")
+        lines.append(f"  message   {fill_message(r, names)}")
         lines.append(f"  shape     {short(r.source_shape, names)} "
                      f"({short(r.constraint_component, names)})")
         lines.append("")
@@ -187,7 +197,7 @@ def render_json(outcome: Outcome) -> dict:
         "conforms": outcome.conforms,
         "counts": outcome.counts(),
         "summary": outcome.summary,
-        "results": [{"severity": r.severity_name, "message": r.message,
+        "results": [{"severity": r.severity_name, "message": fill_message(r, outcome.names),
                      "focus_node": term(r.focus_node), "path": term(r.path),
                      "value": term(r.value), "source_shape": term(r.source_shape),
                      "constraint_component": term(r.constraint_component),

@@ -48,7 +48,7 @@ SHAPES = """\
 exsh:EventShape a sh:NodeShape ; sh:targetClass ex:Event ;
     sh:property exsh:EventShape-status, exsh:EventShape-label .
 exsh:EventShape-status a sh:PropertyShape ; sh:path ex:status ; sh:minCount 1 ;
-    sh:severity sh:Violation ; sh:message "Event has no status: add ex:status"@en .
+    sh:severity sh:Violation ; sh:message "Event {$this} has no status: add {$path}"@en .
 exsh:EventShape-label a sh:PropertyShape ; sh:path rdfs:label ; sh:minCount 1 ;
     sh:severity sh:Warning ; sh:message "Event has no label: add rdfs:label"@en .
 """
@@ -97,7 +97,7 @@ def test_each_problem_names_severity_resource_path_message_and_file(runner, tmp_
     violation, warning = blocks
     assert violation.splitlines()[0] == f"VIOLATION  {tmp_path / 'data' / 'three.ttl'}"
     assert "resource  event:c" in violation and "path      ex:status" in violation
-    assert "message   Event has no status: add ex:status" in violation
+    assert "message   Event event:c has no status: add ex:status" in violation
     assert warning.splitlines()[0] == f"WARNING  {tmp_path / 'data' / 'two.ttl'}"
     assert "resource  event:b" in warning and "path      rdfs:label" in warning
 
