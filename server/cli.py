@@ -168,7 +168,8 @@ def serve(host, port, workers, dev, allow_invalid, backend, store_path, remote_e
 
 
 def preflight(config, engine: str = "auto") -> int | None:
-    """Validate before serving (when VALIDATE_ON_START): an exit code to stop with, or None."""
+    """Validate before serving (when VALIDATE_ON_START): an exit code to stop with, or None.
+    A remote backend serves a store we do not load, so there are no files to check."""
     if not config.get("VALIDATE_ON_START") or config.get("STORE_BACKEND") == "remote":
         return None
     click.echo(f"validating {config['DATA_DIR']} ...", err=True)
