@@ -317,6 +317,24 @@ def test_oversized_query_and_body_are_413(live):
     assert via_post_form(live.url, body, "application/sparql-results+json").status_code == 413
 
 
+@pytest.mark.parametrize("params, status", [
+    ({"query": "SELECT * WHERE " + "{" * 3000 + "}" * 3000}, 400),          # would overflow the parser
+    ({"query": "SELECT * WHERE { ?s " + "/".join(["<p>"] * 1000) + " ?o }"}, 503),  # parser takes minutes
+    ({"query": "SELECT * {}", "default-graph-uri": "not an iri"}, 400),
+    ({"query": "SELECT * {}", "named-graph-uri": "<x>"}, 400),
+    ({"query": "SELECT \x00 * {}"}, 400),
+    ({"query": ""}, 400),
+    ({"query": "SELECT * {}", "format": "nonsense"}, 406),
+    ({"query": "a-" * 9000}, 400),
+])
+def test_hostile_input_gets_a_clear_status_and_the_server_keeps_serving(live, params, status):
+    started = time.monotonic()
+    resp = requests.get(live.url, params=params, headers={"Accept": "application/sparql-results+json"}, timeout=30)
+    assert resp.status_code == status, resp.text
+    assert time.monotonic() - started <= TIMEOUT + 1.0
+    assert via_get(live.url, ASK, "application/sparql-results+json").status_code == 200
+
+
 def test_the_row_cap_is_announced(live):
     query = "SELECT * WHERE { ?s ?p ?o }"
     resp = via_get(live.url, query, "application/sparql-results+json")

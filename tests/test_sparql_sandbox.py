@@ -1,7 +1,7 @@
 """The sandbox's pure checks (server/sparql/sandbox.py), without a server."""
 import pytest
 
-from server.errors import OutboundRefused, PayloadTooLarge, QuerySyntaxError, UpdateRefused
+from server.errors import BadRequest, OutboundRefused, PayloadTooLarge, QuerySyntaxError, UpdateRefused
 from server.namespaces import all_prefixes
 from server.sparql import sandbox
 
@@ -82,17 +82,47 @@ def test_from_a_dataset_graph_becomes_a_dataset_parameter_and_leaves_the_text():
     assert user_part.count("\n") == checked.text.count("\n")
 
 
-# Positions are the parser's (Oxigraph: where it stopped, 1-based), on the user's own lines.
+# The store parses (Oxigraph, in a worker): here its parser runs on the runnable text, and
+# the reported position must land on the user's own line and column.
 @pytest.mark.parametrize("query, line, column", [
     ("SELECT * WHERE { ?s ?p }", 1, 25),
     ("SELECT *\nWHERE {\n  ?s cpo:nope\n}", 4, 1),
     ("PREFIX ex: <http://ex/>\nSELECT * WHERE {\n  ?s ex:p ?o ?extra }", 3, 22),
+    ("SELECT * FROM graph:camboja-sam-serey-pardoned\nWHERE { ?s ?p }", 2, 16),
 ])
-def test_syntax_errors_name_the_position_in_the_users_text(query, line, column):
-    with pytest.raises(QuerySyntaxError) as err:
-        check(query)
-    assert (err.value.details["line"], err.value.details["column"]) == (line, column)
-    assert f"line {line}, column {column}" in err.value.message
+def test_store_syntax_errors_name_the_position_in_the_users_text(query, line, column):
+    import pyoxigraph
+    from server.store.oxigraph_backend import syntax_error as store_error
+    checked = check(query)
+    with pytest.raises(SyntaxError) as raw:
+        pyoxigraph.Store().query(checked.runnable)
+    err = sandbox.shift_error(store_error(raw.value), checked.added_prefix_lines)
+    assert (err.details["line"], err.details["column"]) == (line, column)
+    assert f"line {line}, column {column}" in err.message
+
+
+def test_deep_nesting_is_refused_before_any_parser_sees_it():
+    with pytest.raises(BadRequest):
+        check("SELECT * WHERE " + "{" * 3000 + "}" * 3000)
+    assert check("SELECT * WHERE " + "{" * 20 + "}" * 20).form == "SELECT"
+
+
+@pytest.mark.parametrize("text", ["a-" * 10_000, "é" * 20_000, "<a" * 10_000, '"' * 20_000, "?" * 20_000])
+def test_the_lexer_is_linear_on_hostile_text(text):
+    import time
+    started = time.perf_counter()
+    sandbox.tokenize(text)
+    assert time.perf_counter() - started < 0.5
+
+
+@pytest.mark.parametrize("iri, ok", [("https://w3id.org/x/graph/a", True), ("urn:x:y", True),
+                                     ("not an iri", False), ("<x>", False), ("", False), ("graph/a", False)])
+def test_protocol_graph_iris_must_be_absolute(iri, ok):
+    if ok:
+        sandbox.check_graph_iris([iri], "default-graph-uri")
+    else:
+        with pytest.raises(BadRequest):
+            sandbox.check_graph_iris([iri], "default-graph-uri")
 
 
 def test_predeclared_prefixes_are_prepended_unless_the_query_declares_them():

@@ -52,7 +52,10 @@ def run(checked: sandbox.CheckedQuery, fmt: Format, requested: Dataset | None = 
     """Run on the store's time-limited worker pool; syntax errors point into the user's text.
 
     DESCRIBE is answered by the store with the same description as dereferencing."""
-    dataset = effective_dataset(checked, requested or Dataset())
+    requested = requested or Dataset()
+    sandbox.check_graph_iris(requested.default_graph_uris, "default-graph-uri")
+    sandbox.check_graph_iris(requested.named_graph_uris, "named-graph-uri")
+    dataset = effective_dataset(checked, requested)
     config = current_app.config
     try:
         return _store().protocol_query(

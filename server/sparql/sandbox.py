@@ -1,13 +1,17 @@
 """The sandbox every public SPARQL query passes before it reaches the store.
 
-Pure functions, run on every request (a regular-expression lexer and Oxigraph's
-parser on an empty in-memory store: well under a millisecond for usual queries).
+Pure functions, run on every request: a regular-expression lexer, linear in the
+text (the query is parsed only by the store, in a time-limited worker process:
+some texts take Oxigraph's parser seconds, and deep nesting overflows its stack).
 
     check_query(text, ...) -> CheckedQuery     raises:
         PayloadTooLarge   (413) the text is longer than the cap
+        BadRequest        (400) brackets nested deeper than MAX_NESTING
         UpdateRefused     (403) INSERT / DELETE / LOAD / CLEAR / DROP / CREATE / ADD / MOVE / COPY / WITH
         OutboundRefused   (403) SERVICE, or FROM / FROM NAMED naming a graph outside the dataset
-        QuerySyntaxError  (400) the text does not parse (parser message, line and column)
+
+and ``shift_error`` turns the store parser's QuerySyntaxError (message, line, column)
+into one about the user's lines.
 
 The lexer skips strings, IRIs and comments, so a literal "SERVICE" or a comment
 "# delete me" never trips it. FROM clauses are blanked out of the text (same length,
@@ -23,30 +27,34 @@ from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 from urllib.parse import urljoin
 
-import pyoxigraph
-
-from ..errors import OutboundRefused, PayloadTooLarge, QuerySyntaxError, UpdateRefused
+from ..errors import BadRequest, OutboundRefused, PayloadTooLarge, QuerySyntaxError, UpdateRefused
 
 #: Keywords that only occur in SPARQL Update requests.
 UPDATE_KEYWORDS = frozenset({"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE",
                              "ADD", "MOVE", "COPY", "WITH"})
+#: Deepest bracket nesting accepted (Oxigraph's parser overflows its stack near 3000).
+MAX_NESTING = 100
 #: Query forms, and the kind of answer each gives.
 QUERY_FORMS = {"SELECT": "select", "ASK": "ask", "CONSTRUCT": "graph", "DESCRIBE": "graph"}
 
-_TOKEN = re.compile(r"""
+_NAME_CHAR = r"[\w\-.\u00B7\u00C0-\uFFFF]"
+_LOCAL = r"(?:[\w\-.:%\u00B7\u00C0-\uFFFF]|\\.)*"
+# Every alternative consumes greedily and never needs to back off more than a character,
+# so tokenizing is linear in the text (no quadratic rescans of long names).
+_TOKEN = re.compile(rf"""
     (?P<comment>\#[^\n]*)
   | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
               |'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")
-  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+  | (?P<iri><[^<>"{{}}|^`\\\x00-\x20]*>)
   | (?P<var>[?$][\w\u00B7\u00C0-\uFFFF]+)
-  | (?P<bnode>_:[\w\-.\u00B7\u00C0-\uFFFF]+)
+  | (?P<bnode>_:{_NAME_CHAR}+)
   | (?P<lang>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)
-  | (?P<pname>(?:[A-Za-z\u00C0-\uFFFF][\w\-.\u00B7\u00C0-\uFFFF]*)?:(?:[\w\-.:%\u00B7\u00C0-\uFFFF]|\\.)*)
+  | (?P<name>[A-Za-z_\u00C0-\uFFFF]{_NAME_CHAR}*(?::{_LOCAL})?|:{_LOCAL})
   | (?P<number>\d[\d.]*(?:[eE][+-]?\d+)?)
-  | (?P<word>[A-Za-z_][\w]*)
   | (?P<space>\s+)
   | (?P<punct>.)
 """, re.VERBOSE | re.DOTALL)
+_WORD = re.compile(r"[A-Za-z_]\w*")
 
 
 @dataclass(frozen=True)
@@ -64,10 +72,16 @@ def tokenize(text: str) -> list[Token]:
     reports it properly later."""
     tokens = []
     for m in _TOKEN.finditer(text):
-        kind = m.lastgroup
+        kind, value, start = m.lastgroup, m.group(), m.start()
         if kind in ("space", "comment"):
             continue
-        tokens.append(Token(kind, m.group(), m.start(), m.end()))
+        if kind == "name" and ":" in value:
+            tokens.append(Token("pname", value, start, m.end()))
+        elif kind == "name":                  # "a-b.c" is not SPARQL: its words still count
+            tokens.extend(Token("word", w.group(), start + w.start(), start + w.end())
+                          for w in _WORD.finditer(value))
+        else:
+            tokens.append(Token(kind, value, start, m.end()))
     return tokens
 
 
@@ -80,7 +94,7 @@ def keywords(tokens: Iterable[Token]) -> list[Token]:
 class CheckedQuery:
     """A query that passed the sandbox, ready for the store."""
     text: str                          # the user's text, as sent
-    form: str                          # SELECT | ASK | CONSTRUCT | DESCRIBE
+    form: str | None                   # SELECT | ASK | CONSTRUCT | DESCRIBE (None: will not parse)
     kind: str                          # select | ask | graph
     runnable: str                      # predeclared prefixes + the text without FROM clauses
     from_default: list[str] = field(default_factory=list)
@@ -175,14 +189,6 @@ def blank_out(text: str, spans: Iterable[tuple[int, int]]) -> str:
 _POSITION = re.compile(r"error at (\d+):(\d+):\s*")
 
 
-def check_syntax(text: str, prefixes: Mapping[str, str], base_iri: str | None = None) -> None:
-    """Parse with Oxigraph on an empty store (results are lazy: nothing is evaluated)."""
-    try:
-        pyoxigraph.Store().query(text, prefixes=dict(prefixes), base_iri=base_iri)
-    except SyntaxError as exc:
-        raise syntax_error(str(exc)) from None
-
-
 def syntax_error(message: str, line_shift: int = 0) -> QuerySyntaxError:
     """A QuerySyntaxError from a parser message ("error at L:C: ..."), position moved up by ``line_shift``."""
     line = column = None
@@ -200,6 +206,8 @@ def syntax_error(message: str, line_shift: int = 0) -> QuerySyntaxError:
 
 def shift_error(exc: QuerySyntaxError, line_shift: int) -> QuerySyntaxError:
     """Move the position of a store's syntax error from the runnable text to the user's text."""
+    if _POSITION.search(exc.message):          # Oxigraph: "error at L:C: ..."
+        return syntax_error(exc.message, line_shift)
     line = exc.details.get("line")
     if not line_shift or not line:
         return exc
@@ -208,6 +216,32 @@ def shift_error(exc: QuerySyntaxError, line_shift: int) -> QuerySyntaxError:
     exc.message = re.sub(rf"\bline {line}\b", f"line {fixed}", exc.message)
     exc.args = (exc.message,)
     return exc
+
+
+_ABSOLUTE_IRI = re.compile(r'[A-Za-z][A-Za-z0-9+.\-]*:[^\x00-\x20<>"{}|^`\\]*')
+
+
+def check_graph_iris(iris: Iterable[str], parameter: str) -> None:
+    """``default-graph-uri`` / ``named-graph-uri`` values must be absolute IRIs."""
+    for iri in iris:
+        if not _ABSOLUTE_IRI.fullmatch(iri):
+            raise BadRequest(f"{parameter}={iri!r} is not an absolute IRI.",
+                             hint="Name a graph of this dataset, e.g. one listed in the service "
+                                  "description (GET /sparql).", parameter=parameter)
+
+
+def check_nesting(tokens: Iterable[Token], max_depth: int) -> None:
+    """Refuse brackets nested deeper than ``max_depth`` (deep nesting overflows parser stacks)."""
+    depth = 0
+    for tok in tokens:
+        if tok.kind == "punct" and tok.text in "{([":
+            depth += 1
+            if depth > max_depth:
+                raise BadRequest(f"The query nests brackets more than {max_depth} levels deep.",
+                                 hint="Flatten the query; no real query needs that depth.",
+                                 position=tok.start)
+        elif tok.kind == "punct" and tok.text in "})]":
+            depth = max(0, depth - 1)
 
 
 def prefix_block(predeclared: Mapping[str, str], declared: Mapping[str, str],
@@ -228,6 +262,7 @@ def check_query(text: str, *, predeclared: Mapping[str, str], dataset_graphs: It
     tokens = tokenize(text)
     refuse_updates(tokens)
     refuse_service(tokens)
+    check_nesting(tokens, MAX_NESTING)
     base, declared = prologue(tokens, base_iri)
     known = {**predeclared, **declared}
     graphs = set(dataset_graphs)
@@ -240,14 +275,11 @@ def check_query(text: str, *, predeclared: Mapping[str, str], dataset_graphs: It
                 hint="Use one of the dataset's named graphs (listed in the service description at "
                      "GET /sparql), or leave FROM out: the default graph is the union of all graphs.",
                 graph=iri)
-    check_syntax(text, predeclared, base_iri)
-    form = query_form(tokens)
-    if form is None:                       # parsed, yet no form keyword: cannot happen with Oxigraph
-        raise syntax_error("expected SELECT, ASK, CONSTRUCT or DESCRIBE")
+    form = query_form(tokens)              # None: not a query; the store's parser says why
     block = prefix_block(predeclared, declared, base_iri)
     body = blank_out(text, [(s, e) for _, _, s, e in clauses])
     return CheckedQuery(
-        text=text, form=form, kind=QUERY_FORMS[form],
+        text=text, form=form, kind=QUERY_FORMS.get(form, "select"),
         runnable=(block + "\n" + body) if block else body,
         from_default=[iri for named, iri, _, _ in clauses if not named],
         from_named=[iri for named, iri, _, _ in clauses if named],
