@@ -129,6 +129,12 @@ BAD_QUERIES = {
 }
 
 
+def test_bad_query_method_names_the_allowed_methods(live):  # noqa: F811
+    resp = requests.put(live.url, params={"query": "ASK {}"}, timeout=15)
+    assert resp.status_code == 405
+    assert {m.strip() for m in resp.headers["Allow"].split(",")} >= {"GET", "POST"}
+
+
 @pytest.mark.parametrize("case", BAD_QUERIES)
 def test_bad_query_is_a_client_error(live, case):  # noqa: F811
     resp = requests.request(url=live.url, timeout=15, **BAD_QUERIES[case])

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import MethodNotAllowed, RequestEntityTooLarge
 
-from ..errors import BadRequest, MethodNotAllowed, PayloadTooLarge, UnsupportedMediaType, UpdateRefused
+from ..errors import BadRequest, PayloadTooLarge, UnsupportedMediaType, UpdateRefused
 
 FORM = "application/x-www-form-urlencoded"
 DIRECT = "application/sparql-query"
@@ -54,10 +54,10 @@ def _too_large(request) -> PayloadTooLarge:
 def read_protocol_request(request) -> ProtocolRequest | None:
     """The query request carried by ``request``; None for a GET without a query
     (the caller answers with the service description)."""
-    if request.method not in ALLOWED_METHODS:
-        raise MethodNotAllowed(f"{request.method} is not a SPARQL protocol operation.",
-                               hint="Use GET with ?query=, or POST (form or application/sparql-query).",
-                               allowed=list(ALLOWED_METHODS))
+    if request.method not in ALLOWED_METHODS:       # Werkzeug's exception carries the Allow header
+        raise MethodNotAllowed(valid_methods=list(ALLOWED_METHODS), description=(
+            f"{request.method} is not a SPARQL protocol operation: use GET with ?query=, "
+            "or POST (application/x-www-form-urlencoded or application/sparql-query)."))
     args = request.args
     _refuse_update(args)
     if request.method in ("GET", "HEAD"):
