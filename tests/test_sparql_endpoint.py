@@ -319,7 +319,8 @@ def test_oversized_query_and_body_are_413(live):
 
 @pytest.mark.parametrize("params, status", [
     ({"query": "SELECT * WHERE " + "{" * 3000 + "}" * 3000}, 400),          # would overflow the parser
-    ({"query": "SELECT * WHERE { ?s " + "/".join(["<p>"] * 1000) + " ?o }"}, 503),  # parser takes minutes
+    # Oxigraph's parser takes minutes on this: the worker is stopped at the timeout (rdflib: fast)
+    ({"query": "SELECT * WHERE { ?s " + "/".join(["<p>"] * 1000) + " ?o }"}, (200, 503)),
     ({"query": "SELECT * {}", "default-graph-uri": "not an iri"}, 400),
     ({"query": "SELECT * {}", "named-graph-uri": "<x>"}, 400),
     ({"query": "SELECT \x00 * {}"}, 400),
@@ -330,7 +331,7 @@ def test_oversized_query_and_body_are_413(live):
 def test_hostile_input_gets_a_clear_status_and_the_server_keeps_serving(live, params, status):
     started = time.monotonic()
     resp = requests.get(live.url, params=params, headers={"Accept": "application/sparql-results+json"}, timeout=30)
-    assert resp.status_code == status, resp.text
+    assert resp.status_code in (status if isinstance(status, tuple) else (status,)), resp.text
     assert time.monotonic() - started <= TIMEOUT + 1.0
     assert via_get(live.url, ASK, "application/sparql-results+json").status_code == 200
 

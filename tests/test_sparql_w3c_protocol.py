@@ -81,13 +81,12 @@ def test_query_dataset_named_graphs(live, graphs, method):  # noqa: F811
 
 
 def test_query_dataset_full(live, graphs):  # noqa: F811
-    query = "SELECT DISTINCT ?g ?x WHERE { ?x a ?type FILTER(?x = ?self) GRAPH ?g { ?s ?p ?o } }"
-    query = query.replace("?self", f"<{graphs[2]}>")
+    """Default graph data3 (it describes itself there), named graphs data1 and data2."""
+    query = f"SELECT DISTINCT ?g WHERE {{ <{graphs[2]}> a ?type . GRAPH ?g {{ ?g ?p ?o }} }}"
     resp = requests.post(live.url, params={"default-graph-uri": graphs[2], "named-graph-uri": graphs[:2]},
                          data=query.encode(), headers={**JSON, "Content-Type": DIRECT})
     assert resp.status_code == 200
-    rows = {(b["g"]["value"], b["x"]["value"]) for b in resp.json()["results"]["bindings"]}
-    assert rows == {(graphs[0], graphs[2]), (graphs[1], graphs[2])}
+    assert {b["g"]["value"] for b in resp.json()["results"]["bindings"]} == set(graphs[:2])
 
 
 def test_query_multiple_dataset(live, graphs):  # noqa: F811
