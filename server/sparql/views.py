@@ -128,7 +128,7 @@ def render_page(*, query: str | None, table=None, truncated=False, kind=None, er
 
 # -- named queries -----------------------------------------------------------
 
-def _describe_example(ex: examples.Example) -> dict:
+def _describe_example(ex) -> dict:
     return {"name": ex.name, "title": ex.title, "description": ex.description,
             "sources": list(ex.sources), "query": ex.text,
             "url": url_for("sparql.named_query", name=ex.name, _external=True)}
