@@ -143,9 +143,10 @@ def test_describe_gives_the_same_description_as_dereferencing(live, fmt):
 @pytest.mark.parametrize("name, fmt", [("json", "application/sparql-results+json"),
                                        ("csv", "text/csv"), ("tsv", "text/tab-separated-values"),
                                        ("xml", "application/sparql-results+xml")])
-def test_format_parameter_overrides_accept(live, name, fmt):
+@pytest.mark.parametrize("accept", ["text/turtle", "image/png", "text/html"])
+def test_format_parameter_overrides_accept(live, name, fmt, accept):
     resp = requests.get(live.url, params={"query": SELECT, "format": name},
-                        headers={"Accept": "text/turtle"}, timeout=15)
+                        headers={"Accept": accept}, timeout=15)
     assert resp.status_code == 200 and resp.headers["Content-Type"].split(";")[0] == fmt
     assert "Accept" in resp.headers["Vary"]
 

@@ -2,10 +2,10 @@
 and /queries (the named example queries as an API)."""
 from __future__ import annotations
 
-from rdflib import Dataset, Graph
 from flask import Response, current_app, jsonify, render_template, request, url_for
+from rdflib import Dataset, Graph
 
-from ..errors import KGError, NotFound
+from ..errors import KGError, NotAcceptable, NotFound
 from ..formats import GRAPH_FORMATS, HTML, RESULT_FORMATS, Format, negotiate
 from ..formats import NTRIPLES, SPARQL_JSON
 from ..store.base import QueryAnswer
@@ -26,7 +26,7 @@ def endpoint():
     req = read_protocol_request(request)
     if req is None:
         return service_description_response()
-    wants_html = negotiate(request.accept_mimetypes, PAGE_OFFERS, _html_override(req.format)) is HTML
+    wants_html = _wants_html(req.format)
     dataset = execute.Dataset(req.default_graph_uris, req.named_graph_uris)
     try:
         checked = execute.check(req.query)
@@ -40,8 +40,14 @@ def endpoint():
         return render_page(query=req.query, error=exc), exc.status
 
 
-def _html_override(name: str | None) -> str | None:
-    return name if name in ("html", "text/html") else None
+def _wants_html(override: str | None) -> bool:
+    """Would this client rather see errors on the query page (a browser)?"""
+    if override:
+        return override.lower() in ("html", "text/html")
+    try:
+        return negotiate(request.accept_mimetypes, PAGE_OFFERS) is HTML
+    except NotAcceptable:
+        return False
 
 
 def service_description_response():
