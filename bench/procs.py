@@ -28,6 +28,21 @@ def _children() -> dict[int, list[int]]:
     return kids
 
 
+def tree_pss(pids) -> int:
+    """Proportional set size summed over ``pids``: shared pages (a store mapped or
+    inherited by several workers) are counted once in total, unlike RSS."""
+    total = 0
+    for pid in pids:
+        try:
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1]) * 1024
+                    break
+        except OSError:
+            continue
+    return total
+
+
 def tree_rss(root: int) -> dict[int, int]:
     """RSS in bytes of ``root`` and all its descendants, by pid."""
     kids, out, todo = _children(), {}, [root]
@@ -49,6 +64,7 @@ class MemorySampler:
     root: int
     interval: float = 0.25
     peak_total: int = 0
+    peak_pss: int = 0
     at_peak: dict[int, int] = field(default_factory=dict)
     _stop: threading.Event = field(default_factory=threading.Event)
 
@@ -62,12 +78,14 @@ class MemorySampler:
             total = sum(sample.values())
             if total > self.peak_total:
                 self.peak_total, self.at_peak = total, sample
+            self.peak_pss = max(self.peak_pss, tree_pss(sample))
             self._stop.wait(self.interval)
 
     def stop(self) -> dict:
         self._stop.set()
         self._thread.join()
         return {"peak_total_mb": round(self.peak_total / 2**20, 1),
+                "peak_pss_mb": round(self.peak_pss / 2**20, 1),
                 "processes": len(self.at_peak),
                 "per_process_mb": sorted((round(v / 2**20, 1) for v in self.at_peak.values()),
                                          reverse=True)}

@@ -110,17 +110,17 @@ def _requests_table(size: dict) -> list[str]:
 
 
 def _startup_table(size: dict) -> list[str]:
-    lines = ["| server | load (+ validate) s | cold start to first answer s | peak RSS total MB | processes | per process MB |",
+    lines = ["| server | load (+ validate) s | cold start to first answer s | peak RSS total MB (PSS) | processes | per process RSS MB |",
              "|---|---:|---:|---:|---:|---|"]
     ours = size.get("ours", {})
     if ours:
         lines.append(f"| ours (first start: parse, validate, build store) | "
                      f"{_fmt(ours.get('first_start_s'))} | | "
-                     f"{_fmt(_get(ours, 'first_start_memory', 'peak_total_mb'))} | "
+                     f"{_fmt(_get(ours, 'first_start_memory', 'peak_total_mb'))} ({_fmt(_get(ours, 'first_start_memory', 'peak_pss_mb'))}) | "
                      f"{_fmt(_get(ours, 'first_start_memory', 'processes'))} | "
                      f"{_get(ours, 'first_start_memory', 'per_process_mb', default='')} |")
         lines.append(f"| ours (restart on the persistent store, under load) | | "
-                     f"{_fmt(ours.get('cold_start_s'))} | {_fmt(_get(ours, 'memory', 'peak_total_mb'))} | "
+                     f"{_fmt(ours.get('cold_start_s'))} | {_fmt(_get(ours, 'memory', 'peak_total_mb'))} ({_fmt(_get(ours, 'memory', 'peak_pss_mb'))}) | "
                      f"{_fmt(_get(ours, 'memory', 'processes'))} | "
                      f"{_get(ours, 'memory', 'per_process_mb', default='')} |")
     for peer in PEERS:
@@ -128,7 +128,7 @@ def _startup_table(size: dict) -> list[str]:
         if entry:
             load_s = entry.get("load_s", "(in cold start)")
             lines.append(f"| {peer} | {_fmt(load_s)} | {_fmt(entry.get('cold_start_s'))} | "
-                         f"{_fmt(_get(entry, 'memory', 'peak_total_mb'))} | "
+                         f"{_fmt(_get(entry, 'memory', 'peak_total_mb'))} ({_fmt(_get(entry, 'memory', 'peak_pss_mb'))}) | "
                          f"{_fmt(_get(entry, 'memory', 'processes'))} | "
                          f"{_get(entry, 'memory', 'per_process_mb', default='')} |")
     for server in SERVERS:
@@ -209,7 +209,7 @@ def targets(results: dict) -> list[tuple[str, str, str]]:
 
 def render(results: dict) -> str:
     out = ["# Benchmark report", "",
-           "Written by `make bench` (`.venv/bin/python -m bench.run`, see bench/README.md) "
+           "Written by `.venv/bin/python -m bench.run` (see bench/README.md) "
            f"on {results['started']}; the whole run took {results.get('total_s', '?')} s. "
            "Figures vary from run to run on a shared 2-core machine: compare ratios.", "",
            "## Machine", ""]
@@ -234,7 +234,8 @@ def render(results: dict) -> str:
             "facts per source graph, releases in a month), see bench/queries.py). "
             f"One-at-a-time latency: {args['sequential']} sequential requests.",
             "- Memory: peak RSS summed over the server's whole process tree (sampled every "
-            "0.25 s), and each process's RSS at that peak.",
+            "0.25 s; pages shared by forked workers count once per process), the peak PSS "
+            "(shared pages counted once in total) in parentheses, and each process's RSS.",
             "- Validation: a separate process parses the data and validates it with "
             "pyshacl-turbo (`server.validation_fast`, data bulk-loaded into pyoxigraph) and "
             f"with pySHACL (`server.validation`, rdflib) up to {args['pyshacl_max']:,} quads.",
