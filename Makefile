@@ -35,5 +35,9 @@ browser:
 	  ($$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null) \
 	  || echo "note: chromium could not be installed; the browser test will be skipped"; }
 
+## Benchmark against oxigraph serve-read-only and rdflib-endpoint; writes bench/REPORT.md.
+bench: $(STAMP)
+	$(BIN)/python -m bench.run
+
 clean:
 	rm -rf $(VENV) .pytest_cache
