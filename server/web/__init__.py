@@ -1,5 +1,29 @@
-"""Linked-data publishing (placeholder until the web layer lands)."""
+"""Linked-data publishing (issue 3): dereferenceable IRIs, content negotiation, HTML
+pages, JSON-LD context, dumps, VoID and the HTTP hygiene of the whole service.
+
+    iris.py         request path <-> canonical IRI, file suffixes (pure)
+    negotiation.py  choosing a format; Content-Location, Link alternates
+    rdf.py          serialising (JSON-LD compacted with the published context)
+    lookups.py      cached store reads (graph -> article, documents, context)
+    pages.py        HTML view models (labels, grouped properties, sources)
+    timeline.py     the timeline of a person or organisation
+    void.py         the VoID description
+    http.py         Vary, CORS, ETag/Last-Modified/304, Cache-Control, compression
+    errors.py       one handler rendering every error in the negotiated format
+    views.py        the routes; the catch-all resource route comes last
+
+``init_app(app)`` installs the hooks and error handlers and registers the blueprint
+(after the SPARQL blueprint, so its specific routes are matched first).
+"""
+from flask import Blueprint
+
+bp = Blueprint("web", __name__)
+
+from . import views  # noqa: E402,F401  (registers the routes on bp)
 
 
-def init_app(app):
-    pass
+def init_app(app) -> None:
+    from . import errors, http
+    http.init_app(app)
+    errors.init_app(app)
+    app.register_blueprint(bp)

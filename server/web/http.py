@@ -1,0 +1,68 @@
+"""HTTP hygiene for every response (web pages, data and the SPARQL endpoint).
+
+- ``Vary: Accept`` (representations depend on it), gzip/brotli by Flask-Compress,
+  which adds ``Vary: Accept-Encoding``;
+- CORS: ``Access-Control-Allow-Origin: *``, never credentials; preflights answered;
+- successful GET/HEAD of data: a weak ETag from the store's fingerprint, the path,
+  the query string and the media type, ``Last-Modified`` = when the store was loaded,
+  ``Cache-Control: public, max-age``; Werkzeug's ``make_conditional`` answers 304.
+"""
+from __future__ import annotations
+
+import hashlib
+
+from flask import request
+from flask_compress import Compress
+
+CACHE_SECONDS = 300
+COMPRESSED_TYPES = [
+    "text/html", "text/css", "text/plain", "text/turtle", "text/csv", "text/tab-separated-values",
+    "application/json", "application/ld+json", "application/n-triples", "application/n-quads",
+    "application/trig", "application/rdf+xml", "application/sparql-results+json",
+    "application/sparql-results+xml",
+]
+CORS_HEADERS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "GET, HEAD, POST, OPTIONS",
+    "Access-Control-Allow-Headers": "Accept, Accept-Encoding, Content-Type, If-None-Match, If-Modified-Since",
+    "Access-Control-Expose-Headers": "ETag, Link, Content-Location, Vary, X-Result-Rows, X-Result-Truncated",
+    "Access-Control-Max-Age": "86400",
+}
+
+compress = Compress()
+
+
+def init_app(app) -> None:
+    app.config.setdefault("COMPRESS_MIMETYPES", COMPRESSED_TYPES)
+    app.config.setdefault("COMPRESS_ALGORITHM", ["gzip", "br", "deflate"])
+    app.config.setdefault("COMPRESS_MIN_SIZE", 200)
+    compress.init_app(app)
+    app.after_request(finish)          # registered after Compress: runs before it
+
+
+def etag_for(fingerprint: str, path: str, query: bytes, media_type: str) -> str:
+    """The validator of one representation of the loaded data (pure)."""
+    digest = hashlib.sha256(b"\0".join([fingerprint.encode(), path.encode(), query,
+                                        media_type.encode()])).hexdigest()
+    return digest[:32]
+
+
+def finish(response):
+    vary = response.headers.get("Vary", "")
+    if "accept" not in [v.strip().lower() for v in vary.split(",")]:
+        response.headers["Vary"] = f"{vary}, Accept" if vary else "Accept"
+    response.headers.pop("Access-Control-Allow-Credentials", None)
+    response.headers.update(CORS_HEADERS)
+    if request.method in ("GET", "HEAD") and response.status_code == 200 and "Cache-Control" not in response.headers:
+        from ..store import get_store
+        store = get_store()
+        response.set_etag(etag_for(store.fingerprint, request.path, request.query_string,
+                                   response.headers.get("Content-Type", "")), weak=True)
+        response.last_modified = store.loaded_at
+        response.cache_control.public = True
+        response.cache_control.max_age = CACHE_SECONDS
+        response.make_conditional(request)
+    elif response.status_code >= 400:
+        response.cache_control.no_cache = True
+    return response
+

@@ -1,0 +1,81 @@
+"""The store reads of the web layer, cached per loaded dataset (the data does not
+change while serving): graph -> article table, documents, the JSON-LD context, VoID.
+
+Every function takes the store and the base IRI; none reads the request.
+"""
+from __future__ import annotations
+
+from rdflib import Graph
+
+from ..namespaces import all_prefixes, dataset_namespaces
+from .rdf import bind, context_document
+
+#: Documents served as a whole: path -> local name of their named graph.
+DOCUMENTS = {"ontology": "ontology", "shapes": "shapes"}
+
+
+def graph_iri(base: str, name: str) -> str:
+    return dataset_namespaces(base)["graph"] + name
+
+
+def graph_content(store, graph: str, base: str) -> Graph:
+    """The triples of one named graph."""
+    g = store.construct(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
+    bind(g, all_prefixes(base))
+    return g
+
+
+def graph_info(store, base: str) -> dict[str, dict]:
+    """graph IRI -> {"label", "source", "headline", "triples"} for every named graph."""
+    return _cached(store, base, "graph_info", lambda: _graph_info(store))
+
+
+def _graph_info(store) -> dict[str, dict]:
+    rows = store.select("""PREFIX prov: <http://www.w3.org/ns/prov#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX schema: <https://schema.org/>
+SELECT ?g ?label ?source ?headline WHERE {
+  GRAPH ?g { ?g prov:wasDerivedFrom ?source OPTIONAL { ?g rdfs:label ?label } }
+  OPTIONAL { ?source schema:headline ?headline }
+}""").rows
+    counts = store.stats()["graph_triples"]
+    info = {g: {"label": None, "source": None, "headline": None, "triples": n}
+            for g, n in counts.items()}
+    for row in rows:
+        entry = info.setdefault(str(row["g"]), {"triples": 0})
+        entry.update({k: str(row[k]) if k in row else entry.get(k) for k in ("label", "source", "headline")})
+    return info
+
+
+def ontology_graph(store, base: str) -> Graph:
+    return _cached(store, base, "ontology", lambda: graph_content(
+        store, graph_iri(base, DOCUMENTS["ontology"]), base))
+
+
+def context(store, base: str) -> dict:
+    return _cached(store, base, "context", lambda: context_document(
+        all_prefixes(base), ontology_graph(store, base)))
+
+
+def graphs_derived_from(store, base: str, iri: str) -> list[str]:
+    """The named graphs holding the facts of an article (or the graph itself)."""
+    info = graph_info(store, base)
+    if iri in info:
+        return [iri]
+    return sorted(g for g, entry in info.items() if entry.get("source") == iri)
+
+
+def class_counts(store, base: str) -> list[tuple[str, int]]:
+    """(class IRI, instances) of the data graphs, most frequent first."""
+    return sorted(store.stats()["classes"].items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+_CACHE: dict[tuple, object] = {}
+
+
+def _cached(store, base: str, key: str, compute):
+    slot = (id(store), store.fingerprint, base, key)
+    if slot not in _CACHE:
+        _CACHE[slot] = compute()
+    return _CACHE[slot]
+

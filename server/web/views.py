@@ -1,0 +1,219 @@
+"""The routes of the linked-data site. Each view: look up, negotiate, serialise.
+
+    /                         home page (HTML) or the VoID description (RDF)
+    /void, /.well-known/void  VoID
+    /context/v1.jsonld        the JSON-LD context every JSON-LD document references
+    /dumps/dataset.{trig,nq,ttl,jsonld}
+    /ontology, /shapes        documents (whole graphs; terms are hash IRIs in them)
+    /<path>[.<suffix>]        any other IRI under BASE_IRI (catch-all, registered last)
+"""
+from __future__ import annotations
+
+from flask import current_app, render_template, request, url_for
+from rdflib import Dataset, URIRef
+
+from ..errors import BadRequest, NotFound
+from ..formats import DUMP_FORMATS, HTML, JSONLD, NQUADS, NTRIPLES, RDFXML, RESOURCE_FORMATS, TRIG, TURTLE
+from ..namespaces import all_prefixes, dataset_namespaces
+from ..store import get_store
+from . import bp, lookups, pages, timeline
+from .iris import iri_for, local_name, split_suffix
+from .negotiation import alternates, choose, respond
+from .rdf import CONTEXT_VERSION, serialize
+from .void import VOCABULARIES_QUERY, void_graph
+
+DOCUMENT_FORMATS = (TURTLE, JSONLD, NTRIPLES, RDFXML, TRIG, NQUADS, HTML)
+VOID_FORMATS = (TURTLE, JSONLD, NTRIPLES, RDFXML, HTML)
+SITE_TITLE = "Political prosecutions, pardons and releases in Cambodia"
+
+
+def base() -> str:
+    return current_app.config["BASE_IRI"]
+
+
+def rdf_body(data, fmt):
+    """Serialise RDF ``data`` in ``fmt``, JSON-LD referencing our context by URL."""
+    store = get_store()
+    return serialize(data, fmt, all_prefixes(base()), lookups.context(store, base()),
+                     url_for("web.context", version=CONTEXT_VERSION, _external=True))
+
+
+# -- dataset level -------------------------------------------------------------
+
+@bp.route("/")
+def home():
+    fmt = choose((HTML, TURTLE, JSONLD, NTRIPLES, RDFXML))
+    if fmt is not HTML:
+        return respond(rdf_body(build_void(), fmt), fmt, "/void", VOID_FORMATS)
+    store = get_store()
+    onto = pages.Labeller(lookups.ontology_graph(store, base()), base(), all_prefixes(base()))
+    classes = [(onto.value(URIRef(c)), n) for c, n in lookups.class_counts(store, base())]
+    info = lookups.graph_info(store, base())
+    articles = [(entry, pages.Labeller(Dataset(), base(), {}).value(URIRef(entry["source"])))
+                for _g, entry in sorted(info.items()) if entry.get("source")]
+    html = render_template("home.html", stats=store.stats(), classes=classes, articles=articles,
+                           base_iri=base(), site_title=SITE_TITLE, dumps=DUMP_FORMATS,
+                           alternates=alternates("/void", VOID_FORMATS[:-1]))
+    resp = respond(html, HTML, "/void", VOID_FORMATS)
+    resp.headers["Content-Location"] = "/"
+    return resp
+
+
+def build_void():
+    store = get_store()
+    stats = dict(store.stats())
+    rows = store.select(f'SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s ?p ?o '
+                        f'FILTER(isIRI(?s) && STRSTARTS(STR(?s), "{base()}")) }}').rows
+    stats["entities"] = int(rows[0]["n"]) if rows else 0
+    predicates = [str(r["p"]) for r in store.select(VOCABULARIES_QUERY).rows]
+    return void_graph(base=base(), stats=stats, graph_info=lookups.graph_info(store, base()),
+                      predicates=predicates, license_iri=current_app.config["LICENSE"],
+                      title=SITE_TITLE)
+
+
+@bp.route("/void")
+@bp.route("/.well-known/void")
+@bp.route("/void.<ext>")
+def void(ext: str | None = None):
+    fmt = choose(VOID_FORMATS, suffix_or_404(ext, VOID_FORMATS))
+    graph = build_void()
+    if fmt is HTML:
+        return respond(render_document(graph, "VoID description",
+                                       "Counts, dumps, the SPARQL endpoint and the vocabularies of the dataset.",
+                                       "/void", VOID_FORMATS), fmt, "/void", VOID_FORMATS)
+    return respond(rdf_body(graph, fmt), fmt, "/void", VOID_FORMATS)
+
+
+@bp.route("/context/<version>.jsonld")
+def context(version: str):
+    if version != CONTEXT_VERSION:
+        raise NotFound(f"No JSON-LD context version {version!r}.",
+                       hint=f"The current context is /context/{CONTEXT_VERSION}.jsonld.")
+    choose((JSONLD,))
+    import json
+    body = json.dumps(lookups.context(get_store(), base()), indent=2, ensure_ascii=False)
+    return respond(body, JSONLD, f"/context/{version}", (JSONLD,))
+
+
+_DUMPS: dict[tuple, bytes] = {}
+
+
+@bp.route("/dumps/dataset")
+@bp.route("/dumps/dataset.<ext>")
+def dump(ext: str | None = None):
+    fmt = choose(DUMP_FORMATS, suffix_or_404(ext, DUMP_FORMATS))
+    store = get_store()
+    key = (id(store), store.fingerprint, fmt.name, request.host_url)
+    if key not in _DUMPS:
+        ds = Dataset()
+        for s, p, o, g in store.quads():
+            ds.graph(URIRef(str(g))).add((s, p, o))
+        _DUMPS[key] = rdf_body(ds, fmt)
+    resp = respond(_DUMPS[key], fmt, "/dumps/dataset", DUMP_FORMATS)
+    resp.headers["Content-Disposition"] = f'inline; filename="dataset.{fmt.suffix}"'
+    return resp
+
+
+def suffix_or_404(ext: str | None, offers):
+    if ext is None:
+        return None
+    stem, fmt = split_suffix("x." + ext, offers)
+    if fmt is None:
+        raise NotFound(f"No such file suffix {ext!r} here.",
+                       hint="Use one of: " + ", ".join("." + f.suffix for f in offers))
+    return fmt
+
+
+# -- documents (ontology, shapes) ---------------------------------------------------
+
+@bp.route("/<any(ontology, shapes):name>")
+def document(name: str, suffix=None):
+    fmt = choose(DOCUMENT_FORMATS, suffix)
+    store = get_store()
+    graph = lookups.graph_content(store, lookups.graph_iri(base(), lookups.DOCUMENTS[name]), base())
+    if not len(graph):
+        raise NotFound(f"This dataset has no {name} document.", hint="See the home page.")
+    if fmt is HTML:
+        titles = {"ontology": ("Ontology", "The classes, properties and concept schemes of the dataset."),
+                  "shapes": ("SHACL shapes", "The constraints the data is validated against.")}
+        return respond(render_document(graph, *titles[name], f"/{name}", DOCUMENT_FORMATS),
+                       fmt, f"/{name}", DOCUMENT_FORMATS)
+    if fmt in (TRIG, NQUADS):
+        ds = Dataset()
+        target = ds.graph(URIRef(lookups.graph_iri(base(), lookups.DOCUMENTS[name])))
+        for triple in graph:
+            target.add(triple)
+        graph = ds
+    return respond(rdf_body(graph, fmt), fmt, f"/{name}", DOCUMENT_FORMATS)
+
+
+def render_document(graph, title: str, intro: str, stem: str, offers) -> str:
+    lab = pages.Labeller(graph, base(), all_prefixes(base()))
+    facts = pages.graph_facts(graph, lab)
+    anchors = [(local_name(v.iri or v.text), v, rows) for v, rows in facts]
+    return render_template("document.html", title=title, intro=intro, terms=anchors,
+                           alternates=alternates(stem, offers[:-1]))
+
+
+# -- any resource (catch-all; registered last) -----------------------------------------
+
+@bp.route("/<path:path>")
+def resource(path: str):
+    stem, suffix = split_suffix(path, RESOURCE_FORMATS)
+    if stem in lookups.DOCUMENTS:
+        return document(stem, suffix)
+    fmt = choose(RESOURCE_FORMATS, suffix)
+    page = incoming_page()
+    limit = int(current_app.config["INCOMING_LINKS_LIMIT"])
+    iri = iri_for(stem, base())
+    desc = get_store().describe(iri, limit, (page - 1) * limit)
+    if desc.empty:
+        raise NotFound(f"The dataset says nothing about <{iri}>.",
+                       hint="Check the path; the home page lists what the dataset holds, "
+                            "and /sparql can search it.")
+    query = f"?incoming_page={page}" if page > 1 else ""
+    links = [f'</{stem}?incoming_page={page + 1}>; rel="next"'] if has_more(desc) else []
+    body = render_resource(desc, stem, page, limit) if fmt is HTML else rdf_body(desc, fmt)
+    return respond(body, fmt, "/" + stem, RESOURCE_FORMATS, query, links)
+
+
+def incoming_page() -> int:
+    raw = request.args.get("incoming_page", "1")
+    if not raw.isdigit() or int(raw) < 1 or int(raw) > 1_000_000:
+        raise BadRequest(f"incoming_page must be a positive whole number, not {raw!r}.",
+                         hint="Use ?incoming_page=1 for the first page of incoming links.")
+    return int(raw)
+
+
+def has_more(desc) -> bool:
+    return desc.incoming_offset + desc.incoming_limit < desc.incoming_total
+
+
+def render_resource(desc, stem: str, page: int, limit: int) -> str:
+    store, iri = get_store(), desc.iri
+    prefixes = all_prefixes(base())
+    lab = pages.Labeller(desc, base(), prefixes)
+    cpo = URIRef(dataset_namespaces(base())["cpo"] + "evidence")
+    info = lookups.graph_info(store, base())
+    sources = pages.sources(desc, iri, info, lab, cpo)
+    numbers = {s.graph: s.number for s in sources}
+    children = [(local_name(str(c)), lab.value(c), pages.sections_for(desc, c, lab, numbers))
+                for c in pages.hash_children(desc, iri)]
+    events = timeline.build_timeline(
+        store.select(timeline.timeline_query(str(iri), dataset_namespaces(base())["cpo"])).rows,
+        lambda p: lab.label(p))
+    for entry in events:
+        entry.href = lab.href(URIRef(entry.event))
+    facts = []
+    for graph in lookups.graphs_derived_from(store, base(), str(iri)):
+        content = lookups.graph_content(store, graph, base())
+        facts.append((lab.value(URIRef(graph)),
+                      pages.graph_facts(content, pages.Labeller(content, base(), prefixes))))
+    graph_links = {g: pages.Labeller(Dataset(), base(), {}).href(URIRef(g)) for g in info}
+    return render_template(
+        "resource.html", iri=str(iri), title=lab.label(iri), types=pages.types_of(desc, iri, lab),
+        sections=pages.sections_for(desc, iri, lab, numbers), children=children,
+        incoming=pages.incoming(desc, iri, lab), incoming_total=desc.incoming_total,
+        page=page, limit=limit, has_more=has_more(desc), stem="/" + stem,
+        sources=sources, timeline=events, graph_info=info, graph_links=graph_links, facts=facts,
+        alternates=alternates("/" + stem, RESOURCE_FORMATS[:-1]))

@@ -1,0 +1,60 @@
+"""The VoID description of the dataset (a pure function of the store's statistics)."""
+from __future__ import annotations
+
+from rdflib import Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, VOID, XSD
+
+from ..formats import DUMP_FORMATS
+from ..namespaces import all_prefixes
+from .rdf import bind
+
+VOCABULARIES_QUERY = "SELECT DISTINCT ?p WHERE { ?s ?p ?o }"
+
+
+def vocabulary_of(iri: str) -> str:
+    """The namespace of a term: up to and including the last ``#`` or ``/``."""
+    cut = max(iri.rfind("#"), iri.rfind("/"))
+    return iri[:cut + 1]
+
+
+def void_graph(*, base: str, stats: dict, graph_info: dict[str, dict], predicates: list[str],
+               license_iri: str, title: str) -> Graph:
+    ds = URIRef(base + "void#dataset")
+    g = Graph()
+    bind(g, all_prefixes(base))
+    g.bind("void", VOID)
+    g.add((URIRef(base + "void"), RDF.type, VOID.DatasetDescription))
+    g.add((URIRef(base + "void"), RDFS.label, Literal("VoID description of the dataset", lang="en")))
+    g.add((URIRef(base + "void"), PROV.wasDerivedFrom, ds))
+    g.add((ds, RDF.type, VOID.Dataset))
+    g.add((ds, DCTERMS.title, Literal(title, lang="en")))
+    g.add((ds, RDFS.label, Literal(title, lang="en")))
+    g.add((ds, DCTERMS.license, URIRef(license_iri)))
+    g.add((ds, VOID.uriSpace, Literal(base)))
+    g.add((ds, VOID.sparqlEndpoint, URIRef(base + "sparql")))
+    g.add((ds, VOID.rootResource, URIRef(base)))
+    g.add((ds, VOID.triples, Literal(stats["triples"], datatype=XSD.integer)))
+    g.add((ds, VOID.classes, Literal(len(stats["classes"]), datatype=XSD.integer)))
+    if "entities" in stats:
+        g.add((ds, VOID.entities, Literal(stats["entities"], datatype=XSD.integer)))
+    for fmt in DUMP_FORMATS:
+        g.add((ds, VOID.dataDump, URIRef(f"{base}dumps/dataset.{fmt.suffix}")))
+    for vocab in sorted({vocabulary_of(p) for p in predicates}):
+        g.add((ds, VOID.vocabulary, URIRef(vocab)))
+    for n, (cls, count) in enumerate(sorted(stats["classes"].items()), start=1):
+        part = URIRef(f"{base}void#class-{n}")
+        g.add((ds, VOID.classPartition, part))
+        g.add((part, VOID["class"], URIRef(cls)))
+        g.add((part, VOID.entities, Literal(count, datatype=XSD.integer)))
+    for graph, info in sorted(graph_info.items()):
+        subset = URIRef(f"{base}void#graph-{graph.rsplit('/', 1)[-1]}")
+        g.add((ds, VOID.subset, subset))
+        g.add((subset, RDF.type, VOID.Dataset))
+        g.add((subset, Namespace("http://www.w3.org/ns/sparql-service-description#")["name"], URIRef(graph)))
+        g.add((subset, VOID.triples, Literal(info.get("triples", 0), datatype=XSD.integer)))
+        if info.get("source"):
+            g.add((subset, PROV.wasDerivedFrom, URIRef(info["source"])))
+            g.add((subset, DCTERMS.source, URIRef(info["source"])))
+        if info.get("label"):
+            g.add((subset, RDFS.label, Literal(info["label"], lang="en")))
+    return g
