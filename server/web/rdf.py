@@ -48,17 +48,21 @@ def bind(graph: Graph, prefixes: dict[str, str]) -> None:
 
 
 def serialize(data: Graph | Dataset, fmt: Format, prefixes: dict[str, str],
-              context: dict | None = None, context_url: str | None = None) -> bytes:
-    """``data`` in ``fmt``; JSON-LD compacted with ``context``, referenced as ``context_url``."""
+              context: dict | None = None, context_url: str | None = None,
+              named_graphs: bool = False) -> bytes:
+    """``data`` in ``fmt``; JSON-LD compacted with ``context``, referenced as ``context_url``
+    (with ``named_graphs``, JSON-LD keeps one ``@graph`` per named graph, as for dumps)."""
     if fmt.rdflib in QUAD_SYNTAXES:
         return as_dataset(data, prefixes).serialize(format=fmt.rdflib, encoding="utf-8")
+    if fmt.rdflib == "json-ld" and named_graphs:
+        return jsonld(as_dataset(data, prefixes), context or {}, context_url)
     graph = union_graph(data, prefixes)
     if fmt.rdflib == "json-ld":
         return jsonld(graph, context or {}, context_url)
     return graph.serialize(format=fmt.rdflib, encoding="utf-8")
 
 
-def jsonld(graph: Graph, context: dict, context_url: str | None) -> bytes:
+def jsonld(graph: Graph | Dataset, context: dict, context_url: str | None) -> bytes:
     doc = json.loads(graph.serialize(format="json-ld", context=context, auto_compact=True))
     if isinstance(doc, list):                     # rdflib gives a bare list for an empty graph
         doc = {"@graph": doc}

@@ -31,11 +31,11 @@ def base() -> str:
     return current_app.config["BASE_IRI"]
 
 
-def rdf_body(data, fmt):
+def rdf_body(data, fmt, named_graphs: bool = False):
     """Serialise RDF ``data`` in ``fmt``, JSON-LD referencing our context by URL."""
     store = get_store()
     return serialize(data, fmt, all_prefixes(base()), lookups.context(store, base()),
-                     url_for("web.context", version=CONTEXT_VERSION, _external=True))
+                     url_for("web.context", version=CONTEXT_VERSION, _external=True), named_graphs)
 
 
 # -- dataset level -------------------------------------------------------------
@@ -108,7 +108,7 @@ def dump(ext: str | None = None):
         ds = Dataset()
         for s, p, o, g in store.quads():
             ds.graph(URIRef(str(g))).add((s, p, o))
-        _DUMPS[key] = rdf_body(ds, fmt)
+        _DUMPS[key] = rdf_body(ds, fmt, named_graphs=True)
     resp = respond(_DUMPS[key], fmt, "/dumps/dataset", DUMP_FORMATS)
     resp.headers["Content-Disposition"] = f'inline; filename="dataset.{fmt.suffix}"'
     return resp
