@@ -13,7 +13,7 @@ from flask import current_app, render_template, request, url_for
 from rdflib import Dataset, URIRef
 
 from ..errors import BadRequest, NotFound
-from ..formats import DUMP_FORMATS, HTML, JSONLD, NQUADS, NTRIPLES, RDFXML, RESOURCE_FORMATS, TRIG, TURTLE
+from ..formats import DUMP_FORMATS, Format, HTML, JSONLD, NQUADS, NTRIPLES, RDFXML, RESOURCE_FORMATS, TRIG, TURTLE
 from ..namespaces import all_prefixes, dataset_namespaces
 from ..store import get_store
 from . import bp, lookups, pages, timeline
@@ -22,8 +22,12 @@ from .negotiation import alternates, choose, respond
 from .rdf import CONTEXT_VERSION, serialize
 from .void import VOCABULARIES_QUERY, void_graph
 
-DOCUMENT_FORMATS = (TURTLE, JSONLD, NTRIPLES, RDFXML, TRIG, NQUADS, HTML)
-VOID_FORMATS = (TURTLE, JSONLD, NTRIPLES, RDFXML, HTML)
+#: JSON-LD also answers plain ``Accept: application/json`` (JSON-LD is JSON).
+JSONLD_OR_JSON = Format(JSONLD.name, JSONLD.media_type, JSONLD.rdflib, JSONLD.suffix,
+                        (*JSONLD.aliases, "application/json"))
+RESOURCE_OFFERS = tuple(JSONLD_OR_JSON if f is JSONLD else f for f in RESOURCE_FORMATS)
+DOCUMENT_FORMATS = (TURTLE, JSONLD_OR_JSON, NTRIPLES, RDFXML, TRIG, NQUADS, HTML)
+VOID_FORMATS = (TURTLE, JSONLD_OR_JSON, NTRIPLES, RDFXML, HTML)
 SITE_TITLE = "Political prosecutions, pardons and releases in Cambodia"
 
 
@@ -42,7 +46,7 @@ def rdf_body(data, fmt, named_graphs: bool = False):
 
 @bp.route("/")
 def home():
-    fmt = choose((HTML, TURTLE, JSONLD, NTRIPLES, RDFXML))
+    fmt = choose((HTML, TURTLE, JSONLD_OR_JSON, NTRIPLES, RDFXML))
     if fmt is not HTML:
         return respond(rdf_body(build_void(), fmt), fmt, "/void", VOID_FORMATS)
     store = get_store()
@@ -89,7 +93,7 @@ def context(version: str):
     if version != CONTEXT_VERSION:
         raise NotFound(f"No JSON-LD context version {version!r}.",
                        hint=f"The current context is /context/{CONTEXT_VERSION}.jsonld.")
-    choose((JSONLD,))
+    choose((JSONLD_OR_JSON,))
     import json
     body = json.dumps(lookups.context(get_store(), base()), indent=2, ensure_ascii=False)
     return respond(body, JSONLD, f"/context/{version}", (JSONLD,))
@@ -159,10 +163,10 @@ def render_document(graph, title: str, intro: str, stem: str, offers) -> str:
 
 @bp.route("/<path:path>")
 def resource(path: str):
-    stem, suffix = split_suffix(path, RESOURCE_FORMATS)
+    stem, suffix = split_suffix(path, RESOURCE_OFFERS)
     if stem in lookups.DOCUMENTS:
         return document(stem, suffix)
-    fmt = choose(RESOURCE_FORMATS, suffix)
+    fmt = choose(RESOURCE_OFFERS, suffix)
     page = incoming_page()
     limit = int(current_app.config["INCOMING_LINKS_LIMIT"])
     iri = iri_for(stem, base())
@@ -174,7 +178,7 @@ def resource(path: str):
     query = f"?incoming_page={page}" if page > 1 else ""
     links = [f'</{stem}?incoming_page={page + 1}>; rel="next"'] if has_more(desc) else []
     body = render_resource(desc, stem, page, limit) if fmt is HTML else rdf_body(desc, fmt)
-    return respond(body, fmt, "/" + stem, RESOURCE_FORMATS, query, links)
+    return respond(body, fmt, "/" + stem, RESOURCE_OFFERS, query, links)
 
 
 def incoming_page() -> int:

@@ -1,0 +1,167 @@
+"""HTTP behaviour of the linked-data site over a real server: negotiation, errors in
+the requested format, conditional requests, HEAD/OPTIONS, CORS, compression."""
+from __future__ import annotations
+
+import gzip
+import http.client
+from urllib.parse import urlsplit
+
+import pytest
+import requests
+from rdflib import Graph
+
+PERSON = "/person/sam-serey"
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+def get(live_server, path, **headers):
+    return requests.get(live_server + path, headers=headers, timeout=30)
+
+
+@pytest.mark.parametrize("accept, media_type", [
+    ("text/turtle", "text/turtle"),
+    ("application/ld+json", "application/ld+json"),
+    ("application/n-triples", "application/n-triples"),
+    ("application/rdf+xml", "application/rdf+xml"),
+    ("application/trig", "application/trig"),
+    ("application/n-quads", "application/n-quads"),
+    (BROWSER_ACCEPT, "text/html"),
+    ("*/*", "text/turtle"),
+    ("text/turtle;q=0.2, application/ld+json;q=0.9", "application/ld+json"),
+    ("application/rdf+xml;q=0.5, text/html;q=0.4", "application/rdf+xml"),
+    ("text/html;q=0, */*;q=0.1", "text/turtle"),
+])
+def test_accept_header_with_q_values_picks_the_representation(live_server, accept, media_type):
+    r = get(live_server, PERSON, Accept=accept)
+    assert r.status_code == 200
+    assert r.headers["Content-Type"].split(";")[0] == media_type
+    assert "Accept" in [v.strip() for v in r.headers["Vary"].split(",")]
+
+
+@pytest.mark.parametrize("path, accept, media_type, location", [
+    (PERSON + "?format=jsonld", BROWSER_ACCEPT, "application/ld+json", PERSON + ".jsonld"),
+    (PERSON + "?format=text/turtle", "application/rdf+xml", "text/turtle", PERSON + ".ttl"),
+    (PERSON + ".nt", BROWSER_ACCEPT, "application/n-triples", PERSON + ".nt"),
+    (PERSON + ".rdf", "text/turtle", "application/rdf+xml", PERSON + ".rdf"),
+    (PERSON + ".html", "text/turtle", "text/html", PERSON + ".html"),
+    (PERSON + ".nq", "", "application/n-quads", PERSON + ".nq"),
+    (PERSON, "application/trig", "application/trig", PERSON + ".trig"),
+])
+def test_format_parameter_and_suffix_override_accept(live_server, path, accept, media_type, location):
+    r = get(live_server, path, Accept=accept)
+    assert r.status_code == 200
+    assert r.headers["Content-Type"].split(";")[0] == media_type
+    assert r.headers["Content-Location"] == location
+
+
+def test_alternates_are_linked_and_the_iri_is_the_request_path(live_server):
+    r = get(live_server, PERSON, Accept="text/turtle")
+    for suffix in ("ttl", "jsonld", "nt", "rdf", "trig", "nq", "html"):
+        assert f"<{PERSON}.{suffix}>; rel=\"alternate\"" in r.headers["Link"]
+    g = Graph().parse(data=r.content, format="turtle")
+    assert (None, None, None) in g and len(g) > 5
+    assert any(str(s) == "https://w3id.org/cambodia-prosecutions/person/sam-serey" for s in g.subjects())
+
+
+@pytest.mark.parametrize("path, params", [(PERSON, ""), (PERSON, "?format=gif"), ("/void", ""), ("/dumps/dataset", "")])
+def test_unacceptable_types_get_406_listing_the_offers(live_server, path, params):
+    r = get(live_server, path + params, Accept="image/png")
+    assert r.status_code == 406
+    assert "text/turtle" in r.text or "application/trig" in r.text
+
+
+@pytest.mark.parametrize("accept, media_type, check", [
+    ("text/turtle", "text/turtle", lambda body: Graph().parse(data=body, format="turtle") is not None
+                                                  and body.startswith("# 404")),
+    ("application/ld+json", "application/json", lambda body: '"status": 404' in body),
+    ("application/json", "application/json", lambda body: '"status": 404' in body),
+    (BROWSER_ACCEPT, "text/html", lambda body: "<h1>404 Not found</h1>" in body),
+    ("application/n-triples", "text/plain", lambda body: body.startswith("404 Not found")),
+])
+def test_unknown_iris_are_404_in_the_requested_format(live_server, accept, media_type, check):
+    r = get(live_server, "/person/no-such-person", Accept=accept)
+    assert r.status_code == 404
+    assert r.headers["Content-Type"].split(";")[0] == media_type
+    assert check(r.text)
+    assert "no-such-person" in r.text
+
+
+def test_404_honours_the_suffix(live_server):
+    r = get(live_server, "/person/no-such-person.ttl", Accept=BROWSER_ACCEPT)
+    assert r.status_code == 404 and r.headers["Content-Type"].startswith("text/turtle")
+
+
+@pytest.mark.parametrize("page", ["0", "-1", "abc", "1e9"])
+def test_bad_incoming_page_is_a_400_that_says_what_to_do(live_server, page):
+    r = get(live_server, f"{PERSON}?incoming_page={page}", Accept="application/json")
+    assert r.status_code == 400 and "incoming_page" in r.json()["message"] and r.json()["hint"]
+
+
+def test_incoming_links_are_paged_with_a_next_link(live_server):
+    r = get(live_server, "/place/cambodia?incoming_page=1", Accept="text/turtle")
+    assert r.status_code == 200
+    r2 = get(live_server, "/place/cambodia?incoming_page=999", Accept="text/turtle")
+    assert r2.status_code == 200 and 'rel="next"' not in r2.headers["Link"]
+
+
+@pytest.mark.parametrize("path", [PERSON, "/", "/void", "/ontology", "/dumps/dataset.nq", "/context/v1.jsonld"])
+def test_conditional_requests_get_304(live_server, path):
+    first = get(live_server, path, Accept="text/turtle, application/ld+json;q=0.5, */*;q=0.1")
+    assert first.status_code == 200 and first.headers["ETag"] and first.headers["Last-Modified"]
+    assert "public" in first.headers["Cache-Control"] and "max-age" in first.headers["Cache-Control"]
+    again = get(live_server, path, Accept="text/turtle, application/ld+json;q=0.5, */*;q=0.1",
+                **{"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304 and again.content == b""
+    since = get(live_server, path, Accept="text/turtle, application/ld+json;q=0.5, */*;q=0.1",
+                **{"If-Modified-Since": first.headers["Last-Modified"]})
+    assert since.status_code == 304
+
+
+def test_etags_differ_between_representations(live_server):
+    ttl = get(live_server, PERSON, Accept="text/turtle").headers["ETag"]
+    html = get(live_server, PERSON, Accept="text/html").headers["ETag"]
+    assert ttl != html
+
+
+def test_head_gives_headers_without_a_body(live_server):
+    r = requests.head(live_server + PERSON, headers={"Accept": "text/turtle"}, timeout=30)
+    assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/turtle")
+    assert r.content == b"" and r.headers["ETag"]
+
+
+def test_cors_preflight_is_answered_without_credentials(live_server):
+    r = requests.options(live_server + PERSON, timeout=30, headers={
+        "Origin": "https://example.org", "Access-Control-Request-Method": "GET",
+        "Access-Control-Request-Headers": "Accept"})
+    assert r.status_code in (200, 204)
+    assert r.headers["Access-Control-Allow-Origin"] == "*"
+    assert "GET" in r.headers["Access-Control-Allow-Methods"]
+    assert "Access-Control-Allow-Credentials" not in r.headers
+    simple = get(live_server, PERSON, Origin="https://example.org", Accept="text/turtle")
+    assert simple.headers["Access-Control-Allow-Origin"] == "*"
+    assert "Access-Control-Allow-Credentials" not in simple.headers
+
+
+def raw_get(live_server, path, headers):
+    """A GET without automatic decompression, to see the bytes on the wire."""
+    parts = urlsplit(live_server)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    conn.request("GET", path, headers=headers)
+    resp = conn.getresponse()
+    body = resp.read()
+    conn.close()
+    return resp, body
+
+
+def test_gzip_when_the_client_accepts_it(live_server):
+    resp, body = raw_get(live_server, PERSON, {"Accept": "text/turtle", "Accept-Encoding": "gzip"})
+    assert resp.status == 200 and resp.getheader("Content-Encoding") == "gzip"
+    assert "Accept-Encoding" in resp.getheader("Vary")
+    assert Graph().parse(data=gzip.decompress(body), format="turtle") is not None
+    plain, body2 = raw_get(live_server, PERSON, {"Accept": "text/turtle", "Accept-Encoding": "identity"})
+    assert plain.getheader("Content-Encoding") is None and body2 == gzip.decompress(body)
+
+
+def test_errors_of_other_methods_are_rendered_too(live_server):
+    r = requests.post(live_server + PERSON, headers={"Accept": "application/json"}, timeout=30)
+    assert r.status_code == 405 and r.json()["status"] == 405 and "GET" in r.headers["Allow"]
