@@ -1,0 +1,164 @@
+"""The HTML pages: escaping, no external assets or links, labels, grouping, sources
+with quotes, timelines with date precision and basis, documents with per-term anchors.
+
+The escaping and timeline tests run the engine on a tiny dataset of their own (under
+another base IRI) written to a tmp folder: the engine knows nothing of the Cambodia data.
+"""
+from __future__ import annotations
+
+import re
+import threading
+from html.parser import HTMLParser
+
+import pytest
+import requests
+from werkzeug.serving import make_server
+
+from server import create_app
+
+BASE = "http://example.org/kg/"
+ONTOLOGY = f"""@prefix cpo: <{BASE}ontology#> .
+@prefix owl: <http://www.w3.org/2002/07/owl#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+<{BASE}ontology> a owl:Ontology ; rdfs:label "Test ontology"@en .
+cpo:Event a owl:Class ; rdfs:label "event"@en .
+cpo:Pardon a owl:Class ; rdfs:subClassOf cpo:Event ; rdfs:label "pardon"@en .
+cpo:concerns a owl:ObjectProperty ; rdfs:label "concerns"@en .
+cpo:date a owl:ObjectProperty ; rdfs:label "date"@en .
+cpo:Inferred rdfs:label "inferred"@en .
+cpo:DayPrecision rdfs:label "day"@en .
+cpo:YearPrecision rdfs:label "year"@en .
+"""
+DATA = f"""@prefix cpo: <{BASE}ontology#> .
+@prefix prov: <http://www.w3.org/ns/prov#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix schema: <https://schema.org/> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+<{BASE}graph/article> a cpo:SourceGraph ; prov:wasDerivedFrom <{BASE}source/article> ;
+    rdfs:label "Facts stated by the test article"@en .
+<{BASE}source/article> a schema:NewsArticle ; schema:headline "Test <b>article</b>"@en .
+<{BASE}person/mallory> a schema:Person ;
+    schema:name "<script>alert('x')</script> Mallory"@en ;
+    schema:sameAs <https://evil.example.com/tracker.js> ;
+    cpo:evidence "Mallory was \\"pardoned\\" <img src=x onerror=alert(1)>"@en .
+<{BASE}event/late> a cpo:Pardon ; rdfs:label "Second pardon"@en ;
+    cpo:concerns <{BASE}person/mallory> ; cpo:date <{BASE}event/late#date> .
+<{BASE}event/late#date> cpo:dateValue "2024-04-06"^^xsd:date ; cpo:earliest "2024-04-06"^^xsd:date ;
+    cpo:latest "2024-04-06"^^xsd:date ; cpo:precision cpo:DayPrecision ;
+    cpo:dateBasis cpo:Inferred ; cpo:dateNote "year inferred from the election"@en .
+<{BASE}event/early> a cpo:Pardon ; rdfs:label "First pardon"@en ;
+    cpo:concerns <{BASE}person/mallory> ; cpo:date <{BASE}event/early#date> .
+<{BASE}event/early#date> cpo:dateValue "2011"^^xsd:gYear ; cpo:earliest "2011-01-01"^^xsd:date ;
+    cpo:precision cpo:YearPrecision .
+"""
+
+
+@pytest.fixture(scope="module")
+def tiny_server(tmp_path_factory):
+    root = tmp_path_factory.mktemp("tiny")
+    for name, text in (("ontology", ONTOLOGY), ("data", DATA), ("shapes", "")):
+        (root / name).mkdir()
+        if text:
+            (root / name / ("main.ttl" if name != "data" else "article.ttl")).write_text(text)
+    app = create_app({"TESTING": True, "BASE_IRI": BASE, "ONTOLOGY_DIR": str(root / "ontology"),
+                      "DATA_DIR": str(root / "data"), "SHAPES_DIR": str(root / "shapes"),
+                      "QUERIES_DIR": str(root / "queries"), "VALIDATE_ON_START": False})
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+class Links(HTMLParser):
+    """Every src/href attribute value of a page."""
+    def __init__(self):
+        super().__init__()
+        self.urls: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.urls += [v for k, v in attrs if k in ("src", "href") and v]
+
+
+def page(url: str) -> str:
+    r = requests.get(url, headers={"Accept": "text/html"}, timeout=30)
+    assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/html")
+    return r.text
+
+
+def test_markup_in_literals_shows_as_text(tiny_server):
+    html = page(tiny_server + "/person/mallory")
+    assert "<script>alert" not in html and "<img src=x" not in html
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; Mallory" in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert "Test &lt;b&gt;article&lt;/b&gt;" in html
+
+
+def test_external_iris_are_text_not_links(tiny_server):
+    parser = Links()
+    parser.feed(page(tiny_server + "/person/mallory"))
+    assert not [u for u in parser.urls if re.match(r"(?i)\s*(https?:)?//", u)]
+    assert "evil.example.com" in page(tiny_server + "/person/mallory")   # shown, not linked
+
+
+def test_timeline_is_in_date_order_with_precision_and_basis(tiny_server):
+    html = page(tiny_server + "/person/mallory")
+    timeline = html[html.index('id="timeline"'):]
+    assert timeline.index("First pardon") < timeline.index("Second pardon")
+    assert "2024-04-06" in timeline and "day precision" in timeline and "inferred" in timeline
+    assert "year inferred from the election" in timeline
+    assert "2011" in timeline and "year precision" in timeline
+
+
+def test_sources_carry_their_quotes_and_article(tiny_server):
+    html = page(tiny_server + "/person/mallory")
+    sources = html[html.index('id="sources"'):]
+    assert 'href="/source/article"' in sources and 'href="/graph/article"' in sources
+    assert "Mallory was &#34;pardoned&#34;" in sources or "Mallory was &quot;pardoned&quot;" in sources
+
+
+def test_the_article_page_lists_the_facts_it_supports(tiny_server):
+    html = page(tiny_server + "/source/article")
+    facts = html[html.index('id="facts"'):]
+    for fact in ("First pardon", "Second pardon", "year inferred from the election"):
+        assert fact in facts
+
+
+PAGES = ["/", "/person/sam-serey", "/organization/knlf", "/source/camboja-sam-serey-pardoned",
+         "/event/2024-04-06-royal-pardon-sam-serey", "/ontology", "/shapes", "/void"]
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_pages_reference_no_external_host(live_server, path):
+    parser = Links()
+    parser.feed(page(live_server + path))
+    external = [u for u in parser.urls if re.match(r"(?i)\s*(https?:)?//", u)]
+    assert external == [], external
+    assert parser.urls, "a page should have local links"
+
+
+def test_alternates_are_announced_in_the_page(live_server):
+    html = page(live_server + "/person/sam-serey")
+    for media_type in ("text/turtle", "application/ld+json", "application/n-triples", "application/rdf+xml"):
+        assert f'<link rel="alternate" type="{media_type}" href="/person/sam-serey.' in html
+
+
+def test_person_page_groups_properties_and_links_events(live_server):
+    html = page(live_server + "/person/sam-serey")
+    assert "<h1>Sam Serey</h1>" in html
+    assert "<h3>Identity and names</h3>" in html
+    timeline = html[html.index('id="timeline"'):]
+    assert 'href="/event/2024-04-06-royal-pardon-sam-serey"' in timeline
+    assert "year inferred" in timeline
+
+
+@pytest.mark.parametrize("path, anchor", [("/ontology", "Pardon"), ("/ontology", "concerns")])
+def test_documents_have_one_anchor_per_term(live_server, path, anchor):
+    assert f'id="{anchor}"' in page(live_server + path)
+
+
+def test_home_page_counts_and_sources(live_server):
+    html = page(live_server + "/")
+    assert "Exiled KNLF Leader Sam Serey Pardoned" in html
+    assert 'href="/sparql"' in html and 'href="/dumps/dataset.trig"' in html
+    assert re.search(r"<th><a [^>]*>person</a></th><td>\d+</td>", html) or "Person" in html
