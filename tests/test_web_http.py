@@ -165,3 +165,22 @@ def test_gzip_when_the_client_accepts_it(live_server):
 def test_errors_of_other_methods_are_rendered_too(live_server):
     r = requests.post(live_server + PERSON, headers={"Accept": "application/json"}, timeout=30)
     assert r.status_code == 405 and r.json()["status"] == 405 and "GET" in r.headers["Allow"]
+
+
+@pytest.mark.parametrize("path, status", [
+    ("/person/%3Cscript%3E", 404),
+    ("/person/a%7D%20UNION%20%7B", 404),
+    ("/%00", 404),
+    ("/..%2f..%2fetc/passwd", 404),
+    ("/person/" + "a" * 5000, 404),
+    ("/person/x?incoming_page=99999999999999999999", 400),
+    ("/person/sam-serey?format=%00", 406),
+    ("/context/v2.jsonld", 404),
+    ("/dumps/dataset.zip", 404),
+    ("/void.exe", 404),
+    ("/person/sam-serey.", 404),
+])
+def test_hostile_paths_get_a_clear_client_error(live_server, path, status):
+    r = get(live_server, path, Accept="application/json")
+    assert r.status_code == status
+    assert r.json()["status"] == status and r.json()["message"]

@@ -75,8 +75,8 @@ def build_void():
                       title=SITE_TITLE)
 
 
+@bp.route("/.well-known/void", endpoint="well_known_void")
 @bp.route("/void")
-@bp.route("/.well-known/void")
 @bp.route("/void.<ext>")
 def void(ext: str | None = None):
     fmt = choose(VOID_FORMATS, suffix_or_404(ext, VOID_FORMATS))
