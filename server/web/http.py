@@ -10,9 +10,16 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 
 from flask import request
-from flask_compress import Compress
+
+try:                                   # pinned in pyproject (Flask-Compress==1.25)
+    from flask_compress import Compress
+except ImportError:                    # pragma: no cover - serve uncompressed, say so
+    Compress = None
+
+log = logging.getLogger(__name__)
 
 CACHE_SECONDS = 300
 COMPRESSED_TYPES = [
@@ -29,14 +36,17 @@ CORS_HEADERS = {
     "Access-Control-Max-Age": "86400",
 }
 
-compress = Compress()
 
 
 def init_app(app) -> None:
     app.config.setdefault("COMPRESS_MIMETYPES", COMPRESSED_TYPES)
     app.config.setdefault("COMPRESS_ALGORITHM", ["gzip", "br", "deflate"])
     app.config.setdefault("COMPRESS_MIN_SIZE", 200)
-    compress.init_app(app)
+    if Compress is None:
+        log.warning("Flask-Compress is not installed: answers are sent uncompressed "
+                    "(pip install Flask-Compress==1.25)")
+    else:
+        Compress(app)
     app.after_request(finish)          # registered after Compress: runs before it
 
 
