@@ -62,7 +62,8 @@ def tiny_server(tmp_path_factory):
             (root / name / ("main.ttl" if name != "data" else "article.ttl")).write_text(text)
     app = create_app({"TESTING": True, "BASE_IRI": BASE, "ONTOLOGY_DIR": str(root / "ontology"),
                       "DATA_DIR": str(root / "data"), "SHAPES_DIR": str(root / "shapes"),
-                      "QUERIES_DIR": str(root / "queries"), "VALIDATE_ON_START": False})
+                      "QUERIES_DIR": str(root / "queries"), "VALIDATE_ON_START": False,
+                      "INCOMING_LINKS_LIMIT": 1})
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -122,6 +123,21 @@ def test_the_article_page_lists_the_facts_it_supports(tiny_server):
     facts = html[html.index('id="facts"'):]
     for fact in ("First pardon", "Second pardon", "year inferred from the election"):
         assert fact in facts
+
+
+def test_incoming_links_are_paged_with_next_links(tiny_server):
+    from rdflib import Graph, URIRef
+    seen = set()
+    for number, has_next in ((1, True), (2, False)):
+        r = requests.get(f"{tiny_server}/person/mallory?incoming_page={number}",
+                         headers={"Accept": "text/turtle"}, timeout=30)
+        assert ('rel="next"' in r.headers["Link"]) is has_next
+        assert r.headers["Content-Location"].endswith(f".ttl?incoming_page={number}") or number == 1
+        g = Graph().parse(data=r.content, format="turtle")
+        seen |= set(g.subjects(URIRef(BASE + "ontology#concerns"), URIRef(BASE + "person/mallory")))
+    assert seen == {URIRef(BASE + "event/early"), URIRef(BASE + "event/late")}
+    html = page(tiny_server + "/person/mallory")
+    assert 'rel="next" href="/person/mallory?incoming_page=2"' in html and "Referenced by (2)" in html
 
 
 PAGES = ["/", "/person/sam-serey", "/organization/knlf", "/source/camboja-sam-serey-pardoned",
