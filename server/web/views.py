@@ -9,6 +9,8 @@
 """
 from __future__ import annotations
 
+import json
+
 from flask import current_app, render_template, request, url_for
 from rdflib import Dataset, URIRef
 
@@ -17,7 +19,7 @@ from ..formats import DUMP_FORMATS, Format, HTML, JSONLD, NQUADS, NTRIPLES, RDFX
 from ..namespaces import all_prefixes, dataset_namespaces
 from ..store import get_store
 from . import bp, lookups, pages, timeline
-from .iris import iri_for, local_name, split_suffix
+from .iris import iri_for, local_name, path_for, split_suffix
 from .negotiation import alternates, choose, respond
 from .rdf import CONTEXT_VERSION, serialize
 from .void import VOCABULARIES_QUERY, void_graph
@@ -53,7 +55,8 @@ def home():
     onto = pages.Labeller(lookups.ontology_graph(store, base()), base(), all_prefixes(base()))
     classes = [(onto.value(URIRef(c)), n) for c, n in lookups.class_counts(store, base())]
     info = lookups.graph_info(store, base())
-    articles = [(entry, pages.Labeller(Dataset(), base(), {}).value(URIRef(entry["source"])))
+    articles = [(entry, pages.Value(text=entry.get("headline") or local_name(entry["source"]),
+                                    href=path_for(entry["source"], base()), iri=entry["source"]))
                 for _g, entry in sorted(info.items()) if entry.get("source")]
     html = render_template("home.html", stats=store.stats(), classes=classes, articles=articles,
                            base_iri=base(), site_title=SITE_TITLE, dumps=DUMP_FORMATS,
@@ -94,7 +97,6 @@ def context(version: str):
         raise NotFound(f"No JSON-LD context version {version!r}.",
                        hint=f"The current context is /context/{CONTEXT_VERSION}.jsonld.")
     choose((JSONLD_OR_JSON,))
-    import json
     body = json.dumps(lookups.context(get_store(), base()), indent=2, ensure_ascii=False)
     return respond(body, JSONLD, f"/context/{version}", (JSONLD,))
 
@@ -213,7 +215,7 @@ def render_resource(desc, stem: str, page: int, limit: int) -> str:
         content = lookups.graph_content(store, graph, base())
         facts.append((lab.value(URIRef(graph)),
                       pages.graph_facts(content, pages.Labeller(content, base(), prefixes))))
-    graph_links = {g: pages.Labeller(Dataset(), base(), {}).href(URIRef(g)) for g in info}
+    graph_links = {g: path_for(g, base()) for g in info}
     return render_template(
         "resource.html", iri=str(iri), title=lab.label(iri), types=pages.types_of(desc, iri, lab),
         sections=pages.sections_for(desc, iri, lab, numbers), children=children,
