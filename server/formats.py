@@ -24,7 +24,8 @@ class Format:
 
 
 TURTLE = Format("turtle", "text/turtle", "turtle", "ttl", ("ttl", "application/x-turtle"))
-JSONLD = Format("jsonld", "application/ld+json", "json-ld", "jsonld", ("json-ld",))
+# JSON-LD is JSON: plain ``Accept: application/json`` on an RDF resource gets JSON-LD.
+JSONLD = Format("jsonld", "application/ld+json", "json-ld", "jsonld", ("json-ld", "application/json"))
 NTRIPLES = Format("ntriples", "application/n-triples", "nt", "nt", ("nt",))
 RDFXML = Format("rdfxml", "application/rdf+xml", "xml", "rdf", ("rdf", "xml"))
 TRIG = Format("trig", "application/trig", "trig", "trig")

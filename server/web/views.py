@@ -15,7 +15,7 @@ from flask import current_app, render_template, request, url_for
 from rdflib import Dataset, URIRef
 
 from ..errors import BadRequest, NotFound
-from ..formats import DUMP_FORMATS, Format, HTML, JSONLD, NQUADS, NTRIPLES, RDFXML, RESOURCE_FORMATS, TRIG, TURTLE
+from ..formats import DUMP_FORMATS, HTML, JSONLD, NQUADS, NTRIPLES, RDFXML, RESOURCE_FORMATS, TRIG, TURTLE
 from ..namespaces import all_prefixes, dataset_namespaces
 from ..store import get_store
 from . import bp, lookups, pages, timeline
@@ -24,12 +24,9 @@ from .negotiation import alternates, choose, respond
 from .rdf import CONTEXT_VERSION, serialize
 from .void import VOCABULARIES_QUERY, void_graph
 
-#: JSON-LD also answers plain ``Accept: application/json`` (JSON-LD is JSON).
-JSONLD_OR_JSON = Format(JSONLD.name, JSONLD.media_type, JSONLD.rdflib, JSONLD.suffix,
-                        (*JSONLD.aliases, "application/json"))
-RESOURCE_OFFERS = tuple(JSONLD_OR_JSON if f is JSONLD else f for f in RESOURCE_FORMATS)
-DOCUMENT_FORMATS = (TURTLE, JSONLD_OR_JSON, NTRIPLES, RDFXML, TRIG, NQUADS, HTML)
-VOID_FORMATS = (TURTLE, JSONLD_OR_JSON, NTRIPLES, RDFXML, HTML)
+RESOURCE_OFFERS = RESOURCE_FORMATS
+DOCUMENT_FORMATS = (TURTLE, JSONLD, NTRIPLES, RDFXML, TRIG, NQUADS, HTML)
+VOID_FORMATS = (TURTLE, JSONLD, NTRIPLES, RDFXML, HTML)
 SITE_TITLE = "Political prosecutions, pardons and releases in Cambodia"
 
 
@@ -48,7 +45,7 @@ def rdf_body(data, fmt, named_graphs: bool = False):
 
 @bp.route("/")
 def home():
-    fmt = choose((HTML, TURTLE, JSONLD_OR_JSON, NTRIPLES, RDFXML))
+    fmt = choose((HTML, TURTLE, JSONLD, NTRIPLES, RDFXML))
     if fmt is not HTML:
         return respond(rdf_body(build_void(), fmt), fmt, "/void", VOID_FORMATS)
     store = get_store()
@@ -96,7 +93,7 @@ def context(version: str):
     if version != CONTEXT_VERSION:
         raise NotFound(f"No JSON-LD context version {version!r}.",
                        hint=f"The current context is /context/{CONTEXT_VERSION}.jsonld.")
-    choose((JSONLD_OR_JSON,))
+    choose((JSONLD,))
     body = json.dumps(lookups.context(get_store(), base()), indent=2, ensure_ascii=False)
     return respond(body, JSONLD, f"/context/{version}", (JSONLD,))
 
