@@ -134,6 +134,7 @@ def validate(ontology_dir, data_dir, shapes_dir, base_iri, fmt, engine):
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64),
               help="gunicorn worker processes")
 @click.option("--dev", is_flag=True, help="Flask's development server instead of gunicorn")
+@click.option("--access-log", is_flag=True, help="log every request on stderr (costs throughput)")
 @click.option("--allow-invalid", is_flag=True, default=None,
               help="serve data that does not conform (the report is still printed) [env KG_ALLOW_INVALID]")
 @click.option("--backend", type=click.Choice(["oxigraph", "rdflib", "remote"]),
@@ -144,7 +145,7 @@ def validate(ontology_dir, data_dir, shapes_dir, base_iri, fmt, engine):
 @dataset_options
 @click.option("--engine", type=click.Choice(ENGINES), default="auto", show_default=True,
               help="SHACL engine: pyshacl (reference) or turbo (same answers, faster); auto picks turbo if installed")
-def serve(host, port, workers, dev, allow_invalid, backend, store_path, remote_endpoint,
+def serve(host, port, workers, dev, access_log, allow_invalid, backend, store_path, remote_endpoint,
           ontology_dir, data_dir, shapes_dir, base_iri, engine):
     """Validate the data, then serve it (gunicorn on 127.0.0.1:8080 by default).
 
@@ -161,7 +162,7 @@ def serve(host, port, workers, dev, allow_invalid, backend, store_path, remote_e
         if dev:
             run_dev_server(overrides, host, port)
         else:
-            run_gunicorn(overrides, host, port, workers)
+            run_gunicorn(overrides, host, port, workers, access_log)
     except KGError as error:
         click.echo(f"cannot serve: {error.message}" + (f" ({error.hint})" if error.hint else ""), err=True)
         sys.exit(EXIT_UNLOADABLE)
@@ -172,9 +173,16 @@ def preflight(config, engine: str = "auto") -> int | None:
     A remote backend serves a store we do not load, so there are no files to check."""
     if not config.get("VALIDATE_ON_START") or config.get("STORE_BACKEND") == "remote":
         return None
+    marker = validated_marker(config)
+    if marker is not None and marker.is_file() and marker.read_text() == _fingerprint(config):
+        click.echo(f"data unchanged since it last conformed ({marker}); not validating again", err=True)
+        return None
     click.echo(f"validating {config['DATA_DIR']} ...", err=True)
     code = run_checks(config, "text", out=sys.stderr, engine=engine)
     if code == EXIT_OK:
+        if marker is not None:
+            marker.parent.mkdir(parents=True, exist_ok=True)
+            marker.write_text(_fingerprint(config))
         return None
     if code == EXIT_INVALID and config.get("ALLOW_INVALID"):
         click.echo("serving data that does not conform (--allow-invalid / KG_ALLOW_INVALID)", err=True)
@@ -187,7 +195,21 @@ def preflight(config, engine: str = "auto") -> int | None:
     return code
 
 
-def run_gunicorn(overrides: dict, host: str, port: int, workers: int) -> None:
+def validated_marker(config):
+    """With a persistent store, the file remembering the fingerprint of the files that
+    last conformed: a restart on unchanged files skips validation (cold start)."""
+    from pathlib import Path
+    return Path(config["STORE_PATH"]) / "kg-validated" if config.get("STORE_PATH") else None
+
+
+def _fingerprint(config) -> str:
+    from .store.sources import fingerprint
+    return fingerprint(config["BASE_IRI"], config["ONTOLOGY_DIR"], config["DATA_DIR"],
+                       config["SHAPES_DIR"])
+
+
+def run_gunicorn(overrides: dict, host: str, port: int, workers: int,
+                 access_log: bool = False) -> None:
     """Serve ``create_app(overrides)`` with gunicorn: the app (and its store) is built
     once in the master and inherited by the forked workers."""
     from gunicorn.app.base import BaseApplication
@@ -201,7 +223,7 @@ def run_gunicorn(overrides: dict, host: str, port: int, workers: int) -> None:
 
     options = {"bind": f"{host}:{port}", "workers": workers, "worker_class": "gthread",
                "threads": 4, "preload_app": True, "post_fork": post_fork,
-               "accesslog": "-", "errorlog": "-", "proc_name": "kg-server",
+               "accesslog": "-" if access_log else None, "errorlog": "-", "proc_name": "kg-server",
                "control_socket_disable": True}   # no shared ~/.gunicorn socket between instances
 
     class Server(BaseApplication):
