@@ -87,10 +87,10 @@ def validate_fast(data, shapes: Graph, ontology: Graph | None = None):
                         "pyshacl-turbo's native readers disagree with pySHACL on integer datatypes.")
     from pyshacl_turbo import validate as turbo_validate
 
-    from .validation import ValidationFailed, ValidationReport, results_from_report
+    from .validation import ValidationFailed, ValidationReport, results_from_report, with_ontology
     try:
         _conforms, report_graph, _text = turbo_validate(
-            data, shacl_graph=shapes, ont_graph=ontology, **REFERENCE_OPTIONS)
+            with_ontology(data, ontology), shacl_graph=shapes, **REFERENCE_OPTIONS)
     except Exception as exc:  # the engine raises several types for shapes it cannot run
         raise ValidationFailed(f"SHACL validation (pyshacl-turbo) could not run: {exc}. "
                                "Check the shapes with check_shapes(), or use the pyshacl engine.") from exc

@@ -167,7 +167,6 @@ def test_invalid_data_fails_against_the_shipped_ontology_and_shapes(runner, tmp_
                and r["files"] == [str(tmp_path / "data" / "made-up.ttl")] for r in report["results"])
 
 
-@pytest.mark.xfail(reason="the shipped data and shapes are still being reconciled", strict=False)
 def test_the_shipped_data_conforms(runner):
     result = runner.invoke(main, ["validate"])
     assert result.exit_code == 0, result.output
