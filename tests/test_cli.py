@@ -312,3 +312,16 @@ def test_a_restart_on_unchanged_files_skips_validation_and_a_change_revalidates(
     (tmp_path / "data" / "three.ttl").write_text(NO_STATUS)
     assert cli.preflight(config, "pyshacl") == 1, "changed, non-conforming files are checked again"
     assert len(runs) == 2
+
+
+# -- generate ------------------------------------------------------------------------
+
+def test_generate_writes_a_synthetic_dataset_that_validates(runner, tmp_path):
+    out = tmp_path / "synthetic"
+    result = runner.invoke(main, ["generate", "--triples", "1500", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    quads = (out / "synthetic.nq").read_text().splitlines()
+    assert 1400 <= len(quads) <= 1600
+    checked = runner.invoke(main, ["validate", "--data", str(out), "--engine", "pyshacl"])
+    assert checked.exit_code == 0, checked.output
+    assert "0 violations" in checked.output
