@@ -1,15 +1,23 @@
 """Shared fixtures: the embedded dataset's configuration, the app, a test client, a real
 HTTP server on a free port, and a CLI runner.
 
-Choose the store backend with ``pytest --backend rdflib`` (or ``KG_TEST_BACKEND``);
-the default is ``oxigraph``. Modules add their own fixtures next to their tests.
+Every test that uses the app runs once per store backend: ``oxigraph`` (embedded),
+``rdflib`` (embedded) and ``remote`` (a real ``oxigraph serve`` started here and loaded
+with the embedded dataset). ``pytest --backend rdflib`` (or ``KG_TEST_BACKEND``) runs
+one backend only. Modules add their own fixtures next to their tests.
 """
 from __future__ import annotations
 
 import os
+import socket
+import subprocess
+import sys
 import threading
+import time
+from pathlib import Path
 
 import pytest
+import requests
 from click.testing import CliRunner
 from werkzeug.serving import make_server
 
@@ -17,21 +25,64 @@ from server import create_app
 from server.config import DEFAULTS
 
 
+BACKENDS = ("oxigraph", "rdflib", "remote")
+OXIGRAPH = Path(sys.executable).parent / "oxigraph"     # from the `oxigraph` PyPI package
+
+
 def pytest_addoption(parser):
-    parser.addoption("--backend", default=os.environ.get("KG_TEST_BACKEND", "oxigraph"),
-                     choices=("oxigraph", "rdflib", "remote"),
-                     help="store backend of the app fixtures (env KG_TEST_BACKEND)")
+    parser.addoption("--backend", default=os.environ.get("KG_TEST_BACKEND", "all"),
+                     choices=("all", *BACKENDS),
+                     help="store backend(s) of the app fixtures (env KG_TEST_BACKEND); default: all")
+
+
+def pytest_generate_tests(metafunc):
+    """Parametrize every test that (indirectly) uses the app over the store backends."""
+    if "backend" in metafunc.fixturenames:
+        chosen = metafunc.config.getoption("--backend")
+        metafunc.parametrize("backend", BACKENDS if chosen == "all" else (chosen,),
+                             indirect=True, scope="session")
 
 
 @pytest.fixture(scope="session")
 def backend(request) -> str:
-    return request.config.getoption("--backend")
+    return request.param
 
 
 @pytest.fixture(scope="session")
-def config(backend) -> dict:
+def remote_oxigraph(tmp_path_factory):
+    """A real ``oxigraph serve`` on a free port, loaded with the embedded dataset (the
+    operator's step for the remote backend); yields its SPARQL query endpoint."""
+    from server.loader import load_dataset
+    from server.store.remote import load_into_oxigraph
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    proc = subprocess.Popen([str(OXIGRAPH), "serve", "--location", str(tmp_path_factory.mktemp("oxigraph")),
+                             "--bind", f"127.0.0.1:{port}", "--timeout-s", "10"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            requests.get(url + "/query", params={"query": "ASK {}"}, timeout=1)
+            break
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    else:
+        proc.kill()
+        pytest.fail("oxigraph serve did not start: is the `oxigraph` package installed in the venv?")
+    loaded = load_dataset(DEFAULTS["ONTOLOGY_DIR"], DEFAULTS["DATA_DIR"], DEFAULTS["SHAPES_DIR"],
+                          DEFAULTS["BASE_IRI"])
+    load_into_oxigraph(url, loaded.dataset)
+    yield url + "/query"
+    proc.kill()
+    proc.wait()
+
+
+@pytest.fixture(scope="session")
+def config(request, backend) -> dict:
     """create_app settings for the embedded dataset. Start-up validation is off here:
     conformance of the shipped data is tested once, by tests/test_cli.py."""
+    remote = request.getfixturevalue("remote_oxigraph") if backend == "remote" else None
     return {
         "TESTING": True,
         "BASE_IRI": DEFAULTS["BASE_IRI"],
@@ -40,6 +91,7 @@ def config(backend) -> dict:
         "SHAPES_DIR": DEFAULTS["SHAPES_DIR"],
         "QUERIES_DIR": DEFAULTS["QUERIES_DIR"],
         "STORE_BACKEND": backend,
+        "REMOTE_ENDPOINT": remote,
         "VALIDATE_ON_START": False,
     }
 

@@ -108,11 +108,11 @@ def test_deep_nesting_is_refused_before_any_parser_sees_it():
 
 
 @pytest.mark.parametrize("text", ["a-" * 10_000, "é" * 20_000, "<a" * 10_000, '"' * 20_000, "?" * 20_000])
+@pytest.mark.timeout(20)
 def test_the_lexer_is_linear_on_hostile_text(text):
-    import time
-    started = time.perf_counter()
-    sandbox.tokenize(text)
-    assert time.perf_counter() - started < 0.5
+    # Not a speed test: a backtracking (quadratic or worse) lexer needs minutes on these
+    # 20,000-character inputs and trips the timeout; a linear one needs milliseconds.
+    assert isinstance(list(sandbox.tokenize(text)), list)   # returns (or raises), never hangs
 
 
 @pytest.mark.parametrize("iri, ok", [("https://w3id.org/x/graph/a", True), ("urn:x:y", True),
