@@ -24,6 +24,7 @@ is an exception: ValidationFailed.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -140,15 +141,29 @@ def results_from_report(report_graph: Graph) -> list[Result]:
 
 def _result(g: Graph, node: Node) -> Result:
     messages = sorted(str(m) for m in g.objects(node, SH.resultMessage))
+    bindings = {"this": g.value(node, SH.focusNode), "value": g.value(node, SH.value),
+                "path": g.value(node, SH.resultPath)}
     return Result(
         severity=g.value(node, SH.resultSeverity),
-        message=" / ".join(messages),
+        message=" / ".join(render_message(m, bindings) for m in messages),
         focus_node=g.value(node, SH.focusNode),
         path=g.value(node, SH.resultPath),
         value=g.value(node, SH.value),
         source_shape=g.value(node, SH.sourceShape),
         constraint_component=g.value(node, SH.sourceConstraintComponent),
     )
+
+
+def render_message(template: str, bindings: dict[str, Node | None]) -> str:
+    """Fill {$this}, {?value}, {?path} in a message template.
+
+    pySHACL fills templates only for SPARQL-based constraints; core constraints
+    (sh:minCount...) keep them verbatim, so the wrapper fills them for every result.
+    """
+    def fill(match: re.Match) -> str:
+        node = bindings.get(match.group(1))
+        return match.group(0) if node is None else str(node)
+    return re.sub(r"\{[$?](this|value|path)\}", fill, template)
 
 
 def check_shapes(shapes: Graph) -> list[str]:
