@@ -102,3 +102,20 @@ def test_cpo_terms_are_found_in_queries(query, expected):
 @pytest.mark.parametrize("path", sorted((ROOT / "queries").glob("*.rq")), ids=lambda p: p.name)
 def test_every_cpo_term_used_in_the_query_is_declared(ontology, path):
     assert sorted(cpo_terms_in_query(path.read_text(encoding="utf-8")) - cpo_terms(ontology)) == []
+
+
+# -- the diagram in docs/data-model.md is the one generated from the ontology ----------
+
+def test_the_data_model_doc_shows_the_generated_diagram(ontology):
+    from server.diagram import render, update_doc
+    doc = (ROOT / "docs" / "data-model.md").read_text(encoding="utf-8")
+    assert update_doc(doc, render(ontology)) == doc, "run: python -m server.diagram"
+
+
+def test_the_diagram_shows_main_classes_and_links(ontology):
+    from server.diagram import render
+    diagram = render(ontology)
+    assert diagram.startswith("classDiagram")
+    assert "LegalEvent <|-- Sentence" in diagram
+    assert "Statement --> prov_Agent : statedBy" in diagram
+    assert "+xsd_duration sentenceLength" in diagram
