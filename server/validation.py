@@ -162,7 +162,9 @@ def render_message(template: str, bindings: dict[str, Node | None]) -> str:
     """
     def fill(match: re.Match) -> str:
         node = bindings.get(match.group(1))
-        return match.group(0) if node is None else str(node)
+        if node is None:  # sh:maxCount results carry no single value
+            return "(several values)" if match.group(1) == "value" else match.group(0)
+        return str(node)
     return re.sub(r"\{[$?](this|value|path)\}", fill, template)
 
 
