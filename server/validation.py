@@ -24,7 +24,6 @@ is an exception: ValidationFailed.
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -141,31 +140,15 @@ def results_from_report(report_graph: Graph) -> list[Result]:
 
 def _result(g: Graph, node: Node) -> Result:
     messages = sorted(str(m) for m in g.objects(node, SH.resultMessage))
-    bindings = {"this": g.value(node, SH.focusNode), "value": g.value(node, SH.value),
-                "path": g.value(node, SH.resultPath)}
     return Result(
         severity=g.value(node, SH.resultSeverity),
-        message=" / ".join(render_message(m, bindings) for m in messages),
+        message=" / ".join(messages),  # templates ({$this}...) are filled by server.report
         focus_node=g.value(node, SH.focusNode),
         path=g.value(node, SH.resultPath),
         value=g.value(node, SH.value),
         source_shape=g.value(node, SH.sourceShape),
         constraint_component=g.value(node, SH.sourceConstraintComponent),
     )
-
-
-def render_message(template: str, bindings: dict[str, Node | None]) -> str:
-    """Fill {$this}, {?value}, {?path} in a message template.
-
-    pySHACL fills templates only for SPARQL-based constraints; core constraints
-    (sh:minCount...) keep them verbatim, so the wrapper fills them for every result.
-    """
-    def fill(match: re.Match) -> str:
-        node = bindings.get(match.group(1))
-        if node is None:  # sh:maxCount results carry no single value
-            return "(several values)" if match.group(1) == "value" else match.group(0)
-        return str(node)
-    return re.sub(r"\{[$?](this|value|path)\}", fill, template)
 
 
 def check_shapes(shapes: Graph) -> list[str]:
