@@ -60,6 +60,7 @@ class Store:
         self.incoming_limit = incoming_limit
         self.loaded_at = (loaded_at or datetime.now(timezone.utc)).replace(microsecond=0)
         self._stats: dict | None = None
+        self._graph_names: tuple[URIRef, ...] | None = None
         self._pool = None
         self._pool_lock = threading.Lock()
 
@@ -86,7 +87,14 @@ class Store:
         return self.backend.quads()
 
     def graph_names(self) -> list[URIRef]:
-        return self.backend.graph_names()
+        """The named graphs, sorted. Read once for the embedded backends (their data does
+        not change while serving; every SPARQL request needs this list); a remote
+        triplestore is asked each time."""
+        if self.backend.name == "remote":
+            return self.backend.graph_names()
+        if self._graph_names is None:
+            self._graph_names = tuple(self.backend.graph_names())
+        return list(self._graph_names)
 
     def stats(self) -> dict:
         """``{"triples", "quads", "graphs", "classes": {class: n}, "graph_triples": {g: n}}``

@@ -8,6 +8,7 @@ pages, JSON-LD context, dumps, VoID and the HTTP hygiene of the whole service.
     pages.py        HTML view models (labels, grouped properties, sources)
     timeline.py     the timeline of a person or organisation
     void.py         the VoID description
+    cache.py        bounded LRU of rendered resource descriptions
     http.py         Vary, CORS, ETag/Last-Modified/304, Cache-Control, compression
     errors.py       one handler rendering every error in the negotiated format
     views.py        the routes; the catch-all resource route comes last
@@ -23,7 +24,8 @@ from . import views  # noqa: E402,F401  (registers the routes on bp)
 
 
 def init_app(app) -> None:
-    from . import errors, http
+    from . import cache, errors, http
+    cache.init_app(app)
     http.init_app(app)
     errors.init_app(app)
     app.register_blueprint(bp)

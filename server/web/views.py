@@ -18,7 +18,7 @@ from ..errors import BadRequest, NotFound
 from ..formats import DUMP_FORMATS, HTML, JSONLD, NQUADS, NTRIPLES, RDFXML, RESOURCE_FORMATS, TRIG, TURTLE
 from ..namespaces import all_prefixes, dataset_namespaces
 from ..store import get_store
-from . import bp, lookups, pages, timeline
+from . import bp, cache, lookups, pages, timeline
 from .iris import iri_for, local_name, path_for, split_suffix
 from .negotiation import alternates, choose, respond
 from .rdf import CONTEXT_VERSION, serialize
@@ -167,6 +167,12 @@ def resource(path: str):
         return document(stem, suffix)
     fmt = choose(RESOURCE_OFFERS, suffix)
     page = incoming_page()
+    return cache.cached(("resource", stem, fmt.name, page, request.url_root),
+                        lambda: describe_resource(stem, fmt, page))
+
+
+def describe_resource(stem: str, fmt, page: int):
+    """The description of the IRI at ``stem`` in ``fmt`` (uncached; 404 if unknown)."""
     limit = int(current_app.config["INCOMING_LINKS_LIMIT"])
     iri = iri_for(stem, base())
     desc = get_store().describe(iri, limit, (page - 1) * limit)
