@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from rdflib import Graph, Namespace, URIRef
-from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
+from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SH, SKOS
 
 from server.validation import undeclared_terms
 
@@ -30,6 +30,17 @@ def cpo_terms(g: Graph) -> set[URIRef]:
 def test_the_ontology_header_has(ontology, prop):
     assert (ONTOLOGY_IRI, RDF.type, OWL.Ontology) in ontology
     assert ontology.value(ONTOLOGY_IRI, prop) is not None, f"add {prop.n3(ontology.namespace_manager)} to the ontology header"
+
+
+def test_the_last_modification_says_why(ontology):
+    modified = str(ontology.value(ONTOLOGY_IRI, DCTERMS.modified))
+    notes = [str(n) for n in ontology.objects(ONTOLOGY_IRI, SKOS.changeNote)]
+    assert any(n.startswith(modified) for n in notes), f"add a skos:changeNote starting '{modified}: ' saying what changed"
+
+
+def test_the_version_iri_names_the_version(ontology):
+    version = str(ontology.value(ONTOLOGY_IRI, OWL.versionInfo))
+    assert str(ontology.value(ONTOLOGY_IRI, OWL.versionIRI)) == f"{ONTOLOGY_IRI}/{version}"
 
 
 @pytest.mark.parametrize("prop", [RDFS.label, RDFS.comment])
@@ -102,6 +113,25 @@ def test_cpo_terms_are_found_in_queries(query, expected):
 @pytest.mark.parametrize("path", sorted((ROOT / "queries").glob("*.rq")), ids=lambda p: p.name)
 def test_every_cpo_term_used_in_the_query_is_declared(ontology, path):
     assert sorted(cpo_terms_in_query(path.read_text(encoding="utf-8")) - cpo_terms(ontology)) == []
+
+
+def shipped_data() -> Graph:
+    data = Graph()
+    for path in sorted((ROOT / "data").glob("*.ttl")):
+        data.parse(path)
+    return data
+
+
+def test_every_class_the_data_uses_has_a_shape(ontology):
+    """SHACL shapes for every class the data uses: a shape targets the class or a superclass."""
+    shapes = Graph()
+    for path in sorted((ROOT / "shapes").glob("*.ttl")):
+        shapes.parse(path)
+    targets = set(shapes.objects(None, SH.targetClass))
+    used = set(shipped_data().objects(None, RDF.type))
+    assert len(used) > 20
+    unshaped = sorted(c for c in used if not set(ontology.transitive_objects(c, RDFS.subClassOf)) & targets)
+    assert unshaped == [], "add a node shape (sh:targetClass) for these classes to shapes/"
 
 
 # -- the diagram in docs/data-model.md is the one generated from the ontology ----------
