@@ -137,9 +137,26 @@ def test_every_class_the_data_uses_has_a_shape(ontology):
 # -- the diagram in docs/data-model.md is the one generated from the ontology ----------
 
 def test_the_data_model_doc_shows_the_generated_diagram(ontology):
-    from server.diagram import render, update_doc
+    from server.diagram import render, replace_diagram
     doc = (ROOT / "docs" / "data-model.md").read_text(encoding="utf-8")
-    assert update_doc(doc, render(ontology)) == doc, "run: python -m server.diagram"
+    assert replace_diagram(doc, render(ontology)) == doc, "run: python -m server.diagram"
+
+
+def test_update_doc_rewrites_only_the_block_between_the_markers(tmp_path, ontology):
+    from server.diagram import END, START, render, update_doc
+    doc = tmp_path / "model.md"
+    doc.write_text(f"# Title\n\n{START}\nold picture\n{END}\n\nAfter.\n", encoding="utf-8")
+    assert update_doc(doc, ontology) is True
+    assert doc.read_text(encoding="utf-8") == f"# Title\n\n{START}\n```mermaid\n{render(ontology)}```\n{END}\n\nAfter.\n"
+    assert update_doc(doc, ontology) is False
+
+
+def test_update_doc_says_which_markers_are_missing(tmp_path, ontology):
+    from server.diagram import update_doc
+    doc = tmp_path / "model.md"
+    doc.write_text("# No markers\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="diagram:start"):
+        update_doc(doc, ontology)
 
 
 def test_the_diagram_shows_main_classes_and_links(ontology):
@@ -147,5 +164,7 @@ def test_the_diagram_shows_main_classes_and_links(ontology):
     diagram = render(ontology)
     assert diagram.startswith("classDiagram")
     assert "LegalEvent <|-- Sentence" in diagram
+    assert "LegalEvent <|-- Pardon" in diagram and "LegalEvent <|-- Arrest" in diagram
+    assert "class Protest" not in diagram  # other event kinds are listed in the text, not drawn
     assert "Statement --> prov_Agent : statedBy" in diagram
     assert "+xsd_duration sentenceLength" in diagram
