@@ -55,8 +55,21 @@ def test_fixtures_were_collected():
     assert len(FIXTURE_FILES) >= 5
 
 
-@pytest.mark.parametrize("fixture", FIXTURE_FILES,
-                         ids=[str(p.relative_to(FIXTURES)) for p in FIXTURE_FILES])
+#: Fixtures on which pyshacl-turbo 0.6.5 answers differently from pySHACL (ill-typed
+#: literals under sh:or / sh:datatype). Strict xfail: if turbo is fixed, this fails
+#: and DISAGREEING_COMPONENTS can shrink.
+KNOWN_DISAGREEMENTS = {"invalid/ReportedDate-dateValuePattern/01_month_13.ttl",
+                       "invalid/ReportedDate-earliest/01_year_not_date.ttl"}
+
+
+def _fixture_param(path):
+    name = str(path.relative_to(FIXTURES))
+    marks = [pytest.mark.xfail(strict=True, reason="pyshacl-turbo disagrees on ill-typed literals")] \
+        if name in KNOWN_DISAGREEMENTS else []
+    return pytest.param(path, id=name, marks=marks)
+
+
+@pytest.mark.parametrize("fixture", [_fixture_param(p) for p in FIXTURE_FILES])
 def test_engines_agree_on_each_shape_fixture(fixture, shapes, ontology):
     data = Graph().parse(fixture)
     results = assert_same(data, shapes, ontology)
@@ -85,13 +98,20 @@ def test_engines_agree_on_synthetic_data_with_faults(shapes, ontology):
 
 
 @pytest.mark.parametrize("preferred, expected", [
-    ("auto", "turbo"),
-    ("turbo", "turbo"),
+    ("auto", "pyshacl"),      # the shipped shapes use a feature turbo disagrees on
+    ("turbo", "turbo"),       # asked for explicitly
     ("pyshacl", "pyshacl"),
 ])
 def test_choose_engine(preferred, expected, shapes):
-    assert not DISAGREEING_COMPONENTS or expected == "pyshacl"
     assert choose_engine(preferred, shapes) == expected
+
+
+def test_auto_picks_turbo_for_shapes_without_disagreeing_features():
+    plain = Graph().parse(data="""
+        @prefix sh: <http://www.w3.org/ns/shacl#> .
+        <urn:s> a sh:NodeShape ; sh:targetClass <urn:C> ;
+            sh:property [ sh:path <urn:p> ; sh:minCount 1 ] .""", format="turtle")
+    assert choose_engine("auto", plain) == "turbo"
 
 
 def test_an_unknown_engine_is_refused_with_the_choices():
