@@ -133,6 +133,8 @@ def validate(ontology_dir, data_dir, shapes_dir, base_iri, fmt, engine):
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535))
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64),
               help="gunicorn worker processes")
+@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 256),
+              help="request threads per gunicorn worker (gthread)")
 @click.option("--dev", is_flag=True, help="Flask's development server instead of gunicorn")
 @click.option("--access-log", is_flag=True, help="log every request on stderr (costs throughput)")
 @click.option("--allow-invalid", is_flag=True, default=None,
@@ -145,7 +147,7 @@ def validate(ontology_dir, data_dir, shapes_dir, base_iri, fmt, engine):
 @dataset_options
 @click.option("--engine", type=click.Choice(ENGINES), default="auto", show_default=True,
               help="SHACL engine: pyshacl (reference) or turbo (same answers, faster); auto picks turbo if installed")
-def serve(host, port, workers, dev, access_log, allow_invalid, backend, store_path, remote_endpoint,
+def serve(host, port, workers, threads, dev, access_log, allow_invalid, backend, store_path, remote_endpoint,
           ontology_dir, data_dir, shapes_dir, base_iri, engine):
     """Validate the data, then serve it (gunicorn on 127.0.0.1:8080 by default).
 
@@ -162,7 +164,7 @@ def serve(host, port, workers, dev, access_log, allow_invalid, backend, store_pa
         if dev:
             run_dev_server(overrides, host, port)
         else:
-            run_gunicorn(overrides, host, port, workers, access_log)
+            run_gunicorn(overrides, host, port, workers, access_log, threads)
     except KGError as error:
         click.echo(f"cannot serve: {error.message}" + (f" ({error.hint})" if error.hint else ""), err=True)
         sys.exit(EXIT_UNLOADABLE)
@@ -209,7 +211,7 @@ def _fingerprint(config) -> str:
 
 
 def run_gunicorn(overrides: dict, host: str, port: int, workers: int,
-                 access_log: bool = False) -> None:
+                 access_log: bool = False, threads: int = 4) -> None:
     """Serve ``create_app(overrides)`` with gunicorn: the app (and its store) is built
     once in the master and inherited by the forked workers."""
     from gunicorn.app.base import BaseApplication
@@ -222,7 +224,7 @@ def run_gunicorn(overrides: dict, host: str, port: int, workers: int,
             store.backend.after_fork()
 
     options = {"bind": f"{host}:{port}", "workers": workers, "worker_class": "gthread",
-               "threads": 4, "preload_app": True, "post_fork": post_fork,
+               "threads": threads, "preload_app": True, "post_fork": post_fork,
                "accesslog": "-" if access_log else None, "errorlog": "-", "proc_name": "kg-server",
                "control_socket_disable": True}   # no shared ~/.gunicorn socket between instances
 

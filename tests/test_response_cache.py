@@ -114,3 +114,50 @@ def test_the_cache_can_be_turned_off(config):
         assert len(cache_of(off)) == 0 and cache_of(off).hits == 0
     finally:
         off.extensions["kg.store"].close()
+
+
+# -- SPARQL answers (server/store: Store.answers) ------------------------------------
+
+from server.store import cacheable  # noqa: E402
+
+QUERY = "SELECT ?p ?o WHERE { <https://w3id.org/cambodia-prosecutions/person/sam-serey> ?p ?o }"
+
+
+@pytest.mark.parametrize("query, expected", [
+    (QUERY, True),
+    ("SELECT (NOW() AS ?t) {}", False),
+    ("select (rand () as ?r) {}", False),
+    ("SELECT (UUID() AS ?u) (STRUUID() AS ?s) {}", False),
+    ("CONSTRUCT { ?s <urn:p> [] } WHERE { ?s ?p ?o BIND(BNODE() AS ?b) }", False),
+    ('SELECT ?s WHERE { ?s ?p "now" }', True),
+])
+def test_only_answers_that_depend_on_the_data_alone_are_cacheable(query, expected):
+    assert cacheable(query) is expected
+
+
+def test_a_repeated_query_is_answered_from_the_cache(app, live_server, backend):
+    answers = app.extensions["kg.store"].answers
+    first = requests.get(live_server + "/sparql", params={"query": QUERY},
+                         headers={"Accept": "application/sparql-results+json"})
+    hits = answers.hits
+    second = requests.get(live_server + "/sparql", params={"query": QUERY},
+                          headers={"Accept": "application/sparql-results+json"})
+    assert first.status_code == second.status_code == 200
+    assert second.content == first.content
+    assert second.headers["X-Result-Rows"] == first.headers["X-Result-Rows"]
+    assert answers.hits == (hits if backend == "remote" else hits + 1)
+
+
+def test_each_result_format_is_its_own_entry(live_server):
+    bodies = {requests.get(live_server + "/sparql", params={"query": QUERY},
+                           headers={"Accept": accept}).text
+              for accept in ("application/sparql-results+json", "text/csv",
+                             "application/sparql-results+xml")}
+    assert len(bodies) == 3
+
+
+def test_volatile_queries_get_a_new_answer_each_time(live_server):
+    query = "SELECT (STRUUID() AS ?u) WHERE {}"
+    bodies = {requests.get(live_server + "/sparql", params={"query": query},
+                           headers={"Accept": "text/csv"}).text for _ in range(2)}
+    assert len(bodies) == 2

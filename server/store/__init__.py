@@ -23,10 +23,19 @@ The facade is the only API the web layer and the SPARQL endpoint use:
 Trusted reads run in the calling thread: they are our own bounded queries. Untrusted
 queries run in the worker pool of ``server.store.pool`` (one per server process,
 created lazily in that process), which kills a worker that runs past its deadline.
+
+Answer cache: the embedded backends' data does not change while a process serves, so
+``protocol_query`` keeps the serialized answers of successful queries in a bounded LRU
+(``server.store.lru``), keyed by (query text, result format, dataset, row cap). A
+repeated query is answered without a worker. Not cached: the remote backend (its data
+may change), and queries calling NOW, RAND, UUID, STRUUID or BNODE (a new answer each
+time). Size: ``QUERY_CACHE_ENTRIES`` (0 turns it off) and ``QUERY_CACHE_BYTES``,
+defaults below; each server process has its own.
 """
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from datetime import datetime, timezone
 from typing import Iterator, Sequence
@@ -40,11 +49,22 @@ from ..formats import Format
 from ..namespaces import all_prefixes
 from . import describe as describing
 from .base import Backend, QueryAnswer, Solutions
+from .lru import BoundedLRU
 from .pool import FORK_GUARD
 from .sources import fingerprint as files_fingerprint
 
 log = logging.getLogger(__name__)
 EXTENSION = "kg.store"
+QUERY_CACHE_ENTRIES = 2048
+QUERY_CACHE_BYTES = 32 * 1024 * 1024
+#: Functions whose value changes from one evaluation to the next (SPARQL 1.1, 17.4).
+_VOLATILE = re.compile(r"\b(NOW|RAND|UUID|STRUUID|BNODE)\s*\(", re.IGNORECASE)
+
+
+def cacheable(query: str) -> bool:
+    """Is the answer of ``query`` a function of the data alone? (pure; conservative:
+    the word in a string literal or comment also counts)"""
+    return not _VOLATILE.search(query)
 
 
 class Store:
@@ -52,7 +72,8 @@ class Store:
 
     def __init__(self, backend: Backend, *, fingerprint: str, base_iri: str,
                  workers: int = 2, incoming_limit: int = 50,
-                 loaded_at: datetime | None = None):
+                 loaded_at: datetime | None = None,
+                 answer_cache: tuple[int, int] = (QUERY_CACHE_ENTRIES, QUERY_CACHE_BYTES)):
         self.backend = backend
         self.fingerprint = fingerprint
         self.base_iri = base_iri
@@ -63,6 +84,7 @@ class Store:
         self._graph_names: tuple[URIRef, ...] | None = None
         self._pool = None
         self._pool_lock = threading.Lock()
+        self.answers = BoundedLRU(*(answer_cache if backend.name != "remote" else (0, 0)))
 
     # -- trusted reads (in-process) ------------------------------------------
 
@@ -120,12 +142,21 @@ class Store:
                        default_graph_uris: Sequence[str] = (),
                        named_graph_uris: Sequence[str] = (),
                        timeout: float, max_rows: int) -> QueryAnswer:
+        key = (query, result_format.name, tuple(default_graph_uris), tuple(named_graph_uris), max_rows)
+        use_cache = self.answers.max_entries > 0 and cacheable(query)
+        if use_cache:
+            answer = self.answers.get(key)
+            if answer is not None:
+                return answer
         job = {"query": query, "format": result_format,
                "default_graph_uris": tuple(default_graph_uris),
                "named_graph_uris": tuple(named_graph_uris),
                "max_rows": max_rows, "incoming_limit": self.incoming_limit,
                "prefixes": all_prefixes(self.base_iri)}
-        return self.pool().run(job, timeout)
+        answer = self.pool().run(job, timeout)
+        if use_cache:
+            self.answers.put(key, answer)
+        return answer
 
     def pool(self):
         """This process's query pool (created on first use, after any fork)."""
@@ -191,6 +222,26 @@ def validate_loaded(loaded, config) -> None:
             raise ValidationFailed(report)
 
 
+def load_oxigraph(backend, config, fingerprint: str | None = None) -> None:
+    """Fill an Oxigraph backend: streamed from large N-Triples / N-Quads files when no
+    validation is due here (``server.store.bulk``), else through the rdflib loader."""
+    quads = None if config.get("VALIDATE_ON_START") else bulk_sources(config)
+    if quads is not None:
+        backend.load_quads(quads, fingerprint)
+        return
+    loaded = load_sources(config)
+    validate_loaded(loaded, config)
+    backend.load(loaded.dataset, fingerprint)
+
+
+def bulk_sources(config):
+    try:
+        from .bulk import sources_quads
+    except ImportError:                 # server.loader missing: the fallback loader only
+        return None
+    return sources_quads(config)
+
+
 def build_store(config) -> Store:
     """Load (or reopen), validate and wrap the configured backend."""
     backend = make_backend(config)
@@ -201,16 +252,18 @@ def build_store(config) -> Store:
     elif backend.name == "oxigraph" and backend.path is not None:
         with backend.build_lock():
             if not backend.open_existing(fingerprint):
-                loaded = load_sources(config)
-                validate_loaded(loaded, config)
-                backend.load(loaded.dataset, fingerprint)
+                load_oxigraph(backend, config, fingerprint)
+    elif backend.name == "oxigraph":
+        load_oxigraph(backend, config)
     else:
         loaded = load_sources(config)
         validate_loaded(loaded, config)
         backend.load(loaded.dataset)
     return Store(backend, fingerprint=fingerprint, base_iri=config["BASE_IRI"],
                  workers=int(config.get("QUERY_WORKERS", 2)),
-                 incoming_limit=int(config.get("INCOMING_LINKS_LIMIT", 50)))
+                 incoming_limit=int(config.get("INCOMING_LINKS_LIMIT", 50)),
+                 answer_cache=(int(config.get("QUERY_CACHE_ENTRIES", QUERY_CACHE_ENTRIES)),
+                               int(config.get("QUERY_CACHE_BYTES", QUERY_CACHE_BYTES))))
 
 
 def init_app(app) -> None:

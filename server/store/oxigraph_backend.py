@@ -53,6 +53,12 @@ def _fill(store: ox.Store, nquads: bytes) -> None:
                       if not isinstance(q.graph_name, ox.DefaultGraph))
 
 
+def _fill_from(store: ox.Store, quads) -> None:
+    """Like ``_fill``, from a function giving the named-graph quads (called twice)."""
+    store.bulk_extend(quads())
+    store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object) for q in quads())
+
+
 class OxigraphBackend(Backend):
     name = "oxigraph"
 
@@ -85,15 +91,23 @@ class OxigraphBackend(Backend):
 
     def load(self, dataset: Dataset, fingerprint: str | None = None) -> None:
         data = dataset.serialize(format="nquads", encoding="utf-8")
+        self._build(lambda store: _fill(store, data), fingerprint)
+
+    def load_quads(self, quads, fingerprint: str | None = None) -> None:
+        """Load from ``quads()``, a fresh iterator of named-graph pyoxigraph quads per
+        call (``server.store.bulk``): no rdflib Dataset in between."""
+        self._build(lambda store: _fill_from(store, quads), fingerprint)
+
+    def _build(self, fill, fingerprint: str | None) -> None:
         if self.path is None:
             self.store = ox.Store()
-            _fill(self.store, data)
+            fill(self.store)
             return
         marker = self.path / FINGERPRINT_FILE
         marker.unlink(missing_ok=True)
         shutil.rmtree(self.path / "db", ignore_errors=True)
         store = ox.Store(str(self.path / "db"))
-        _fill(store, data)
+        fill(store)
         store.flush()
         del store                                # release the write lock
         marker.write_text(fingerprint or "")

@@ -16,12 +16,12 @@ the app. Size: ``app.config["RESPONSE_CACHE_ENTRIES"]`` (0 turns it off) and
 """
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Callable, Hashable
 
 from flask import Response, current_app
+
+from ..store.lru import BoundedLRU
 
 EXTENSION = "kg.response_cache"
 DEFAULT_ENTRIES = 4096
@@ -42,44 +42,11 @@ class Cached:
         return resp
 
 
-class ResponseCache:
-    """Thread-safe LRU of ``Cached`` answers, at most ``max_entries`` and ``max_bytes``
-    (bodies larger than an eighth of ``max_bytes`` are not kept)."""
+class ResponseCache(BoundedLRU):
+    """Thread-safe LRU of ``Cached`` answers (``server.store.lru``)."""
 
     def __init__(self, max_entries: int = DEFAULT_ENTRIES, max_bytes: int = DEFAULT_BYTES):
-        self.max_entries = max(0, int(max_entries))
-        self.max_bytes = max(0, int(max_bytes))
-        self.bytes = 0
-        self.hits = self.misses = 0
-        self._items: OrderedDict[Hashable, Cached] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    def get(self, key: Hashable) -> Cached | None:
-        with self._lock:
-            item = self._items.get(key)
-            if item is None:
-                self.misses += 1
-                return None
-            self._items.move_to_end(key)
-            self.hits += 1
-            return item
-
-    def put(self, key: Hashable, item: Cached) -> None:
-        size = len(item.body)
-        if not self.max_entries or size > self.max_bytes // 8:
-            return
-        with self._lock:
-            old = self._items.pop(key, None)
-            if old is not None:
-                self.bytes -= len(old.body)
-            self._items[key] = item
-            self.bytes += size
-            while len(self._items) > self.max_entries or self.bytes > self.max_bytes:
-                _key, dropped = self._items.popitem(last=False)
-                self.bytes -= len(dropped.body)
+        super().__init__(max_entries, max_bytes)
 
 
 def init_app(app) -> None:
