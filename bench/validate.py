@@ -17,6 +17,7 @@ from pathlib import Path
 from rdflib import Dataset, Graph
 
 from server.config import DEFAULTS
+from server.loader import parse_file
 
 
 def _graph(folder: str) -> Graph:
@@ -30,13 +31,14 @@ def main(argv=None) -> None:
     p = argparse.ArgumentParser(prog="python -m bench.validate")
     p.add_argument("--engine", choices=("turbo", "pyshacl"), required=True)
     p.add_argument("--data", required=True)
+    p.add_argument("--ontology", default=DEFAULTS["ONTOLOGY_DIR"])
+    p.add_argument("--shapes", default=DEFAULTS["SHAPES_DIR"])
     args = p.parse_args(argv)
 
     from server.validation_fast import validate_with
     started = time.perf_counter()
-    shapes, ontology = _graph(DEFAULTS["SHAPES_DIR"]), _graph(DEFAULTS["ONTOLOGY_DIR"])
-    quads = Dataset()
-    quads.parse(args.data, format="nquads")
+    shapes, ontology = _graph(args.shapes), _graph(args.ontology)
+    quads = parse_file(args.data)            # the loader's path (pyoxigraph for .nq)
     data = Graph()                           # the union of the data graphs, as the loader gives
     for s, p, o, _g in quads.quads((None, None, None, None)):
         data.add((s, p, o))
