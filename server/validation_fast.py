@@ -8,7 +8,8 @@ shipped data and on faulty synthetic data. It is much faster on anything but tin
 graphs (see bench/REPORT.md).
 
     validate_fast(data, shapes, ontology)      -> ValidationReport (turbo engine)
-    choose_engine(preferred, shapes)           -> "turbo" | "pyshacl"
+    choose_engine(preferred, shapes, data)     -> "turbo" | "pyshacl"
+    ill_typed_literals(data)                   -> the literals turbo would judge differently
     validate_with(engine, data, shapes, ontology, progress=print)
 
 ``progress`` (optional) receives one short line per phase ("validating 1,000,016
@@ -17,23 +18,21 @@ triples with turbo...", "done in 3.2 s: conforms") for a CLI to show.
 from __future__ import annotations
 
 import importlib.util
+import re
 import time
 from typing import Callable
 
-from rdflib import Graph
-from rdflib.namespace import SH
+from rdflib import Graph, Literal
+from rdflib.namespace import XSD
 
 ENGINES = ("pyshacl", "turbo")
 
-#: SHACL features on which pyshacl-turbo 0.6.5 was seen to answer differently from
-#: pySHACL 0.40.1 (constraint component IRIs). Shapes that use one are validated by
-#: pySHACL. Seen: ill-typed literals ("2018-13"^^xsd:gYearMonth, "2019"^^xsd:date)
-#: checked by sh:datatype inside sh:or (tests/test_validation_engines.py
-#: KNOWN_DISAGREEMENTS), so ``auto`` keeps pySHACL for the shipped shapes.
-DISAGREEING_COMPONENTS: frozenset[str] = frozenset({
-    "http://www.w3.org/ns/shacl#OrConstraintComponent",
-    "http://www.w3.org/ns/shacl#DatatypeConstraintComponent",
-})
+#: Where pyshacl-turbo 0.6.5 was seen to answer differently from pySHACL 0.40.1: on
+#: ill-typed literals ("2018-13"^^xsd:gYearMonth, "2019"^^xsd:date) checked by
+#: sh:datatype (tests/test_validation_engines.py KNOWN_DISAGREEMENTS). On data without
+#: any, both agree on every fixture; ``auto`` therefore looks at the data first and keeps
+#: pySHACL when it holds an ill-typed literal.
+DISAGREEMENT = "ill-typed literals checked by sh:datatype"
 
 #: The keyword options ``server.validation.validate`` gives pySHACL (kept equal: the
 #: agreement test would catch a difference).
@@ -46,20 +45,44 @@ def turbo_available() -> bool:
     return importlib.util.find_spec("pyshacl_turbo") is not None
 
 
-def _uses(shapes: Graph, components: frozenset[str]) -> bool:
-    """Does the shapes graph use one of these constraint components' parameters?"""
-    if not components:
+_TZ = r"(Z|[+-](0[0-9]|1[0-3]):[0-5][0-9]|[+-]14:00)?"
+#: Lexical spaces (XML Schema 1.1) of the XSD types rdflib does not check itself
+#: (``Literal.ill_typed`` is None for them).
+_LEXICAL = {str(XSD[name]): re.compile(pattern + _TZ) for name, pattern in {
+    "gYear": r"-?([1-9][0-9]{3,}|0[0-9]{3})",
+    "gYearMonth": r"-?([1-9][0-9]{3,}|0[0-9]{3})-(0[1-9]|1[0-2])",
+    "gMonth": r"--(0[1-9]|1[0-2])",
+    "gDay": r"---(0[1-9]|[12][0-9]|3[01])",
+    "gMonthDay": r"--(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])",
+}.items()}
+
+
+def _ill_typed(obj) -> bool:
+    if not isinstance(obj, Literal):
         return False
-    used = {str(p) for p in shapes.predicates()}
-    params = {str(SH[c.rsplit("#", 1)[1].removesuffix("ConstraintComponent")[0].lower()
-                     + c.rsplit("#", 1)[1].removesuffix("ConstraintComponent")[1:]])
-              for c in components}
-    return bool(used & params)
+    if obj.ill_typed:
+        return True
+    pattern = _LEXICAL.get(str(obj.datatype)) if obj.datatype is not None else None
+    return pattern is not None and not pattern.fullmatch(str(obj))
 
 
-def choose_engine(preferred: str = "auto", shapes: Graph | None = None) -> str:
+def ill_typed_literals(data, limit: int = 3) -> list:
+    """Up to ``limit`` literals of ``data`` whose lexical form is not valid for their
+    datatype (rdflib's ``Literal.ill_typed``, and the XSD g* types rdflib leaves
+    unchecked): the kind of input on which the two engines were seen to disagree. One
+    pass over the distinct objects, about a second per million triples."""
+    found = []
+    for obj in data.objects(unique=True) if isinstance(data, Graph) else ():
+        if _ill_typed(obj):
+            found.append(obj)
+            if len(found) >= limit:
+                break
+    return found
+
+
+def choose_engine(preferred: str = "auto", shapes: Graph | None = None, data=None) -> str:
     """The engine to run: ``preferred`` if given, else turbo when it is installed and the
-    shapes use no feature on which it disagrees with pySHACL, else pySHACL."""
+    data (if given) holds no ill-typed literal, else pySHACL."""
     if preferred not in ("auto", *ENGINES):
         raise ValueError(f"Unknown SHACL engine {preferred!r}: use auto, {', '.join(ENGINES)}.")
     if preferred != "auto":
@@ -68,7 +91,7 @@ def choose_engine(preferred: str = "auto", shapes: Graph | None = None) -> str:
         return preferred
     if not turbo_available():
         return "pyshacl"
-    if shapes is not None and _uses(shapes, DISAGREEING_COMPONENTS):
+    if data is not None and ill_typed_literals(data, limit=1):
         return "pyshacl"
     return "turbo"
 
@@ -109,8 +132,13 @@ def validate_with(engine: str, data, shapes: Graph, ontology: Graph | None = Non
                   progress: Progress | None = None):
     """Run ``engine`` ("auto", "turbo" or "pyshacl") and report phases to ``progress``."""
     from . import validation
-    engine = choose_engine(engine, shapes)
     say = progress or (lambda _line: None)
+    chosen = choose_engine(engine, shapes, data if engine == "auto" else None)
+    if engine == "auto" and chosen == "pyshacl" and turbo_available():
+        examples = ", ".join(lit.n3() for lit in ill_typed_literals(data))
+        say(f"the data holds ill-typed literals ({examples}): validating with pySHACL, "
+            "the reference engine (pyshacl-turbo judges them differently)")
+    engine = chosen
     size = _size(data)
     say(f"validating {size:,} triples with {engine}..." if size >= 0 else f"validating with {engine}...")
     started = time.perf_counter()
@@ -124,5 +152,5 @@ def validate_with(engine: str, data, shapes: Graph, ontology: Graph | None = Non
     return report
 
 
-__all__ = ["ENGINES", "REFERENCE_OPTIONS", "DISAGREEING_COMPONENTS", "choose_engine",
+__all__ = ["ENGINES", "REFERENCE_OPTIONS", "DISAGREEMENT", "choose_engine", "ill_typed_literals",
            "validate_fast", "validate_with", "turbo_available"]

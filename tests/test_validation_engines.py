@@ -14,7 +14,7 @@ from server.validation import validate
 
 pytest.importorskip("pyshacl_turbo")
 from server.validation_fast import (  # noqa: E402 - after the skip
-    DISAGREEING_COMPONENTS, choose_engine, validate_fast, validate_with)
+    choose_engine, ill_typed_literals, validate_fast, validate_with)
 
 FIXTURES = Path(__file__).parent / "shapes"
 FIXTURE_FILES = sorted(FIXTURES.rglob("*.ttl")) if FIXTURES.is_dir() else []
@@ -57,9 +57,8 @@ def test_fixtures_were_collected():
 
 #: Fixtures on which pyshacl-turbo 0.6.5 answers differently from pySHACL (ill-typed
 #: literals under sh:or / sh:datatype). Strict xfail: if turbo is fixed, this fails
-#: and DISAGREEING_COMPONENTS can shrink.
-KNOWN_DISAGREEMENTS = {"invalid/ReportedDate-dateValuePattern/01_month_13.ttl",
-                       "invalid/ReportedDate-earliest/01_year_not_date.ttl"}
+#: and ``auto`` need not look for ill-typed literals any more.
+KNOWN_DISAGREEMENTS = {"invalid/ReportedDate-dateValuePattern/01_month_13.ttl"}
 
 
 def _fixture_param(path):
@@ -97,21 +96,36 @@ def test_engines_agree_on_synthetic_data_with_faults(shapes, ontology):
     assert len({r.constraint_component for r in results}) >= 3
 
 
+@pytest.mark.parametrize("fixture", [pytest.param(p, id=str(p.relative_to(FIXTURES)))
+                                     for p in FIXTURE_FILES])
+def test_auto_gives_the_reference_answers_on_every_fixture(fixture, shapes, ontology):
+    """``auto`` runs turbo where it agrees and pySHACL where it would not (ill-typed
+    literals), so its answers are the reference's on every fixture, the two above too."""
+    data = Graph().parse(fixture)
+    assert validate_with("auto", data, shapes, ontology).results == validate(data, shapes, ontology).results
+
+
 @pytest.mark.parametrize("preferred, expected", [
-    ("auto", "pyshacl"),      # the shipped shapes use a feature turbo disagrees on
-    ("turbo", "turbo"),       # asked for explicitly
+    ("auto", "turbo"),        # the shipped data is well-typed
+    ("turbo", "turbo"),
     ("pyshacl", "pyshacl"),
 ])
-def test_choose_engine(preferred, expected, shapes):
-    assert choose_engine(preferred, shapes) == expected
+def test_choose_engine_for_the_shipped_data(preferred, expected, shapes):
+    from server.loader import load_dataset
+    loaded = load_dataset(DEFAULTS["ONTOLOGY_DIR"], DEFAULTS["DATA_DIR"], DEFAULTS["SHAPES_DIR"],
+                          DEFAULTS["BASE_IRI"])
+    assert choose_engine(preferred, shapes, loaded.data_union()) == expected
 
 
-def test_auto_picks_turbo_for_shapes_without_disagreeing_features():
-    plain = Graph().parse(data="""
-        @prefix sh: <http://www.w3.org/ns/shacl#> .
-        <urn:s> a sh:NodeShape ; sh:targetClass <urn:C> ;
-            sh:property [ sh:path <urn:p> ; sh:minCount 1 ] .""", format="turtle")
-    assert choose_engine("auto", plain) == "turbo"
+@pytest.mark.parametrize("name", sorted(KNOWN_DISAGREEMENTS))
+def test_auto_keeps_the_reference_engine_for_ill_typed_literals(name, shapes, ontology):
+    data = Graph().parse(FIXTURES / name)
+    assert ill_typed_literals(data)
+    assert choose_engine("auto", shapes, data) == "pyshacl"
+    said: list[str] = []
+    validate_with("auto", data, shapes, ontology, progress=said.append)
+    assert "ill-typed literals" in said[0] and "pySHACL" in said[0]
+    assert said[1].startswith("validating") and "with pyshacl" in said[1]
 
 
 def test_an_unknown_engine_is_refused_with_the_choices():
