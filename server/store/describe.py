@@ -20,8 +20,9 @@ from __future__ import annotations
 import re
 from typing import Callable, Iterable
 
-from rdflib import Dataset, Literal, URIRef
-from rdflib.namespace import RDFS, SKOS
+from rdflib import Dataset, Graph, URIRef
+from rdflib.namespace import RDFS, SKOS, NamespaceManager
+from rdflib.plugins.stores.memory import Memory
 
 from ..namespaces import SCHEMA
 from .base import Solutions
@@ -32,15 +33,89 @@ LABEL_PROPERTIES = (RDFS.label, SKOS.prefLabel, SCHEMA.name)
 _BAD_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\]')
 
 
-class Description(Dataset):
-    """An rdflib Dataset (quads keep their source graph) describing ``iri``.
+class _Deferred(Memory):
+    """An rdflib Memory store that takes statements at once and indexes them on the
+    first read: an RDF response never reads a description through rdflib (see
+    ``Statements.rows``), so it never pays for the indexing."""
+
+    def __init__(self):
+        super().__init__()
+        self.pending: list[tuple] = []      # (s, p, o, graph name)
+
+    def _index(self) -> None:
+        pending, self.pending = self.pending, []
+        contexts: dict = {}
+        for s, p, o, g in pending:
+            ctx = contexts.get(g)
+            if ctx is None:
+                ctx = contexts[g] = Graph(store=self, identifier=g)
+            Memory.add(self, (s, p, o), ctx)
+
+    def triples(self, triple_pattern, context=None):
+        if self.pending:
+            self._index()
+        return super().triples(triple_pattern, context)
+
+    def contexts(self, triple=None):
+        if self.pending:
+            self._index()
+        return super().contexts(triple)
+
+    def __len__(self, context=None):
+        if self.pending:
+            self._index()
+        return super().__len__(context)
+
+    def remove(self, triple_pattern, context=None):
+        if self.pending:
+            self._index()
+        return super().remove(triple_pattern, context)
+
+    def remove_graph(self, graph):
+        if self.pending:
+            self._index()
+        return super().remove_graph(graph)
+
+
+class Statements(Dataset):
+    """An rdflib Dataset (quads keep their source graph, the default graph is their
+    union) filled from SELECT rows ``?g ?s ?p ?o``.
+
+    ``rows`` holds the quads ``(s, p, o, g)`` in the order read, each once; the
+    serializers read it directly, the rdflib store is only built when something
+    reads the Dataset."""
+
+    def __init__(self):
+        super().__init__(store=_Deferred(), default_union=True)
+        # rdflib's ~30 default prefixes cost more to bind than a whole description
+        self.namespace_manager = NamespaceManager(self, bind_namespaces="core")
+        self.rows: dict[tuple, None] = {}
+
+    def add_rows(self, solutions: Solutions) -> int:
+        """Add the rows ``?g ?s ?p ?o`` of ``solutions``; how many there were."""
+        before = len(self.rows)
+        rows = self.rows
+        for row in solutions.rows:
+            rows[(row["s"], row["p"], row["o"], row["g"])] = None
+        self.store.pending.extend(list(rows)[before:])
+        return len(solutions.rows)
+
+    def add_quads(self, quads) -> None:
+        """Add ``(s, p, o, g)`` quads (``g`` a graph name)."""
+        before = len(self.rows)
+        self.rows.update(dict.fromkeys(quads))
+        self.store.pending.extend(list(self.rows)[before:])
+
+
+class Description(Statements):
+    """The statements describing ``iri``.
 
     ``incoming_total`` counts every incoming link; only ``incoming_limit`` of them,
     from ``incoming_offset``, are included. ``empty`` is true when the store says
     nothing about the IRI at all (the web layer answers 404)."""
 
     def __init__(self, iri: str, incoming_limit: int = 50, incoming_offset: int = 0):
-        super().__init__(default_union=True)
+        super().__init__()
         self.iri = URIRef(iri)
         self.incoming_limit = incoming_limit
         self.incoming_offset = incoming_offset
@@ -50,13 +125,6 @@ class Description(Dataset):
     @property
     def empty(self) -> bool:
         return self.own_count == 0 and self.incoming_total == 0
-
-    def add_rows(self, solutions: Solutions) -> int:
-        n = 0
-        for row in solutions.rows:
-            self.graph(row["g"]).add((row["s"], row["p"], row["o"]))
-            n += 1
-        return n
 
 
 def valid_iri(iri: str) -> bool:
@@ -124,8 +192,8 @@ def describe(select: Callable[[str], Solutions], iri: str, incoming_limit: int =
     if desc.incoming_total and incoming_limit > 0:
         desc.add_rows(select(incoming_query(iri, incoming_limit, incoming_offset)))
     mentioned = set()
-    for s, p, o, _g in desc.quads((None, None, None, None)):
-        mentioned.update(t for t in (s, p, o) if isinstance(t, URIRef))
+    for quad in desc.rows:
+        mentioned.update(t for t in quad[:3] if isinstance(t, URIRef))
     mentioned.discard(desc.iri)
     if mentioned:
         desc.add_rows(select(labels_query(mentioned)))
@@ -133,10 +201,9 @@ def describe(select: Callable[[str], Solutions], iri: str, incoming_limit: int =
 
 
 def describe_many(select: Callable[[str], Solutions], iris: Iterable[str],
-                  incoming_limit: int = 50) -> Dataset:
+                  incoming_limit: int = 50) -> Statements:
     """The union of the descriptions of several IRIs (SPARQL DESCRIBE)."""
-    out = Dataset(default_union=True)
+    out = Statements()
     for iri in iris:
-        for s, p, o, g in describe(select, iri, incoming_limit).quads((None, None, None, None)):
-            out.graph(g.identifier if hasattr(g, "identifier") else g).add((s, p, o))
+        out.add_quads(describe(select, iri, incoming_limit).rows)
     return out

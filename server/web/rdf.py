@@ -4,41 +4,160 @@ Triple formats (Turtle, N-Triples, RDF/XML, JSON-LD) get the union of the graphs
 quad formats (TriG, N-Quads) keep the named graph of every statement, which is its
 provenance (one graph per source article). JSON-LD is compacted with the dataset's
 published context and references it by URL instead of embedding it.
+
+Turtle, N-Triples, RDF/XML, TriG and N-Quads are written by pyoxigraph (Rust; several
+times cheaper than rdflib's serializers, which dominated the cost of a dereference):
+the rdflib terms are converted, statements grouped by subject (so Turtle can use
+``;``) and deduplicated, and only the prefixes the output uses are declared. rdflib
+writes JSON-LD (compacted with our context), and is the fallback when pyoxigraph
+refuses a term rdflib accepts (see ``native``).
 """
 from __future__ import annotations
 
 import json
+import logging
+import re
+from typing import Iterable, Iterator
 
-from rdflib import Dataset, Graph, URIRef
-from rdflib.namespace import OWL, RDF, RDFS, XSD
+import pyoxigraph as ox
+from rdflib import BNode, Dataset, Graph, Literal, URIRef
+from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+from rdflib.namespace import OWL, RDF, RDFS, XSD, NamespaceManager
 
 from ..formats import Format
 
 QUAD_SYNTAXES = ("trig", "nquads")
 CONTEXT_VERSION = "v1"
 
+#: The syntaxes pyoxigraph writes, by rdflib name (``Format.rdflib``).
+NATIVE = {"turtle": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES,
+          "xml": ox.RdfFormat.RDF_XML, "trig": ox.RdfFormat.TRIG,
+          "nquads": ox.RdfFormat.N_QUADS}
+#: ... of which these declare prefixes.
+PREFIXED = ("turtle", "trig", "xml")
+#: A predicate RDF/XML can write as an element: a namespace, then an XML name.
+_XML_PREDICATE = re.compile(r"^.*?([A-Za-z_\u00C0-\uFFFF][\w.\-\u00B7\u00C0-\uFFFF]*)$")
+_XSD_STRING = str(XSD.string)
+log = logging.getLogger(__name__)
+
+
+# -- statements ------------------------------------------------------------------------
+
+def quads_of(data: Graph | Dataset) -> Iterable[tuple]:
+    """The statements of ``data`` as ``(s, p, o, g)``, ``g`` None for the default graph.
+    A ``Description`` gives the rows it was built from (no rdflib store involved)."""
+    rows = getattr(data, "rows", None)
+    if rows is not None:
+        return rows
+    if isinstance(data, Dataset):
+        return ((s, p, o, None if g is None or g == DATASET_DEFAULT_GRAPH_ID
+                 else getattr(g, "identifier", g))
+                for s, p, o, g in data.quads((None, None, None, None)))
+    return ((s, p, o, None) for s, p, o in data)
+
+
+class _Terms:
+    """rdflib -> pyoxigraph terms for one serialization: memoised, with the namespace
+    of every IRI written noted (to declare only the prefixes used). A blank node whose
+    label pyoxigraph rejects gets a fresh label, the same one throughout."""
+
+    def __init__(self):
+        self.memo: dict = {}
+        self.namespaces: set[str] = set()
+
+    def __call__(self, term):
+        try:
+            return self.memo[term]
+        except KeyError:
+            pass
+        if isinstance(term, URIRef):
+            value = str(term)
+            out = ox.NamedNode(value)
+            self.namespaces.add(value[:max(value.rfind("#"), value.rfind("/")) + 1])
+        elif isinstance(term, BNode):
+            try:
+                out = ox.BlankNode(str(term))
+            except ValueError:
+                out = ox.BlankNode()
+        elif isinstance(term, Literal):
+            if term.language:
+                out = ox.Literal(str(term), language=term.language)
+            elif term.datatype is not None and str(term.datatype) != _XSD_STRING:
+                out = ox.Literal(str(term), datatype=self(term.datatype))
+            else:
+                out = ox.Literal(str(term))
+        else:
+            raise TypeError(f"not an RDF term: {term!r}")
+        self.memo[term] = out
+        return out
+
+
+def native_statements(quads: Iterable[tuple], terms: _Terms, keep_graphs: bool) -> Iterator:
+    """pyoxigraph Quads (``keep_graphs``) or Triples (the union of the graphs), each
+    once, grouped by graph and subject in order of first appearance."""
+    groups: dict[tuple, dict] = {}
+    for s, p, o, g in quads:
+        key = (g if keep_graphs else None, s)
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = {}
+        group[(p, o)] = None
+    default = ox.DefaultGraph()
+    for (g, s), pairs in groups.items():
+        subject = terms(s)
+        if keep_graphs:
+            graph = default if g is None else terms(g)
+            for p, o in pairs:
+                yield ox.Quad(subject, terms(p), terms(o), graph)
+        else:
+            for p, o in pairs:
+                yield ox.Triple(subject, terms(p), terms(o))
+
+
+def used_prefixes(prefixes: dict[str, str], namespaces: set[str]) -> dict[str, str]:
+    """The ``prefixes`` whose namespace some IRI of the output is directly in."""
+    return {prefix: ns for prefix, ns in prefixes.items() if ns in namespaces}
+
+
+def native(data: Graph | Dataset, syntax: str, prefixes: dict[str, str]) -> bytes:
+    """``data`` in ``syntax`` (a key of ``NATIVE``), written by pyoxigraph.
+
+    Raises ValueError/TypeError where pyoxigraph refuses a term rdflib accepts (a
+    language tag over 8 characters a subtag, an IRI it finds invalid) or cannot write
+    the statement (an RDF/XML predicate with no XML local name, e.g. ending in ``/``:
+    pyoxigraph would write an invalid element there rather than fail)."""
+    terms = _Terms()
+    statements = list(native_statements(quads_of(data), terms, syntax in QUAD_SYNTAXES))
+    if syntax == "xml":
+        for predicate in {t.predicate.value for t in statements}:
+            if not _XML_PREDICATE.match(predicate):
+                raise ValueError(f"RDF/XML cannot write the predicate <{predicate}>")
+    chosen = used_prefixes(prefixes, terms.namespaces) if syntax in PREFIXED else None
+    return ox.serialize(statements, format=NATIVE[syntax], prefixes=chosen) or b""
+
+
+# -- rdflib (JSON-LD, and the fallback) -------------------------------------------------------
 
 def union_graph(data: Graph | Dataset, prefixes: dict[str, str]) -> Graph:
-    """Every distinct triple of ``data`` (all its graphs) as one Graph with our prefixes."""
-    graph = Graph()
+    """Every distinct triple of ``data`` (all its graphs) as one Graph with our prefixes
+    (and rdflib's core ones: binding its ~30 default namespaces cost more per request
+    than serializing a description)."""
+    graph = Graph(bind_namespaces="core")
     bind(graph, prefixes)
-    if isinstance(data, Dataset):
-        for s, p, o, _g in data.quads((None, None, None, None)):
-            graph.add((s, p, o))
-    else:
-        for triple in data:
-            graph.add(triple)
+    for s, p, o, _g in quads_of(data):
+        graph.add((s, p, o))
     return graph
 
 
 def as_dataset(data: Graph | Dataset, prefixes: dict[str, str]) -> Dataset:
-    if isinstance(data, Dataset):
+    if isinstance(data, Dataset) and getattr(data, "rows", None) is None:
         bind(data, prefixes)
         return data
     ds = Dataset()
+    ds.namespace_manager = NamespaceManager(ds, bind_namespaces="core")
     bind(ds, prefixes)
-    for triple in data:
-        ds.add(triple)
+    for s, p, o, g in quads_of(data):
+        ds.graph(g).add((s, p, o)) if g is not None else ds.add((s, p, o))
     return ds
 
 
@@ -52,6 +171,13 @@ def serialize(data: Graph | Dataset, fmt: Format, prefixes: dict[str, str],
               named_graphs: bool = False) -> bytes:
     """``data`` in ``fmt``; JSON-LD compacted with ``context``, referenced as ``context_url``
     (with ``named_graphs``, JSON-LD keeps one ``@graph`` per named graph, as for dumps)."""
+    if fmt.rdflib in NATIVE:
+        try:
+            return native(data, fmt.rdflib, prefixes)
+        except (ValueError, TypeError) as exc:
+            # pyoxigraph validates terms more strictly than rdflib (see ``native``); rather
+            # than fail a page over one odd term, let rdflib write it as it always did.
+            log.info("rdflib writes this %s document: %s", fmt.name, exc)
     if fmt.rdflib in QUAD_SYNTAXES:
         return as_dataset(data, prefixes).serialize(format=fmt.rdflib, encoding="utf-8")
     if fmt.rdflib == "json-ld" and named_graphs:
