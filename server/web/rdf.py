@@ -81,8 +81,16 @@ class _Terms:
                 out = ox.BlankNode()
         elif isinstance(term, Literal):
             if term.language:
+                if not term.language.islower() and term.language.lower() != term.language:
+                    # pyoxigraph lowercases tags (RDF 1.1 allows it), but rdflib tells
+                    # "en-GB" from "en-gb" in sets: let rdflib write them unchanged
+                    raise ValueError(f"language tag {term.language!r} is not in lower case")
                 out = ox.Literal(str(term), language=term.language)
-            elif term.datatype is not None and str(term.datatype) != _XSD_STRING:
+            elif term.datatype is not None:
+                if str(term.datatype) == _XSD_STRING:
+                    # RDF 1.1 makes "x"^^xsd:string and "x" one literal and pyoxigraph
+                    # writes the short form, but rdflib keeps them apart: let it write them
+                    raise ValueError("a literal typed xsd:string explicitly")
                 out = ox.Literal(str(term), datatype=self(term.datatype))
             else:
                 out = ox.Literal(str(term))
@@ -123,15 +131,21 @@ def native(data: Graph | Dataset, syntax: str, prefixes: dict[str, str]) -> byte
     """``data`` in ``syntax`` (a key of ``NATIVE``), written by pyoxigraph.
 
     Raises ValueError/TypeError where pyoxigraph refuses a term rdflib accepts (a
-    language tag over 8 characters a subtag, an IRI it finds invalid) or cannot write
+    language subtag over 8 characters, an IRI it finds invalid), would change one (a
+    language tag not in lower case, an explicit xsd:string; rdflib tells them from
+    their normal form) or cannot write
     the statement (an RDF/XML predicate with no XML local name, e.g. ending in ``/``:
-    pyoxigraph would write an invalid element there rather than fail)."""
+    pyoxigraph would write an invalid element there rather than fail; in RDF/XML, a
+    literal with a carriage return, which it does not escape)."""
     terms = _Terms()
     statements = list(native_statements(quads_of(data), terms, syntax in QUAD_SYNTAXES))
     if syntax == "xml":
         for predicate in {t.predicate.value for t in statements}:
             if not _XML_PREDICATE.match(predicate):
                 raise ValueError(f"RDF/XML cannot write the predicate <{predicate}>")
+        if any(isinstance(t.object, ox.Literal) and "\r" in t.object.value for t in statements):
+            # pyoxigraph writes a carriage return as is, and XML parsers read it as \n
+            raise ValueError("a literal with a carriage return, in RDF/XML")
     chosen = used_prefixes(prefixes, terms.namespaces) if syntax in PREFIXED else None
     return ox.serialize(statements, format=NATIVE[syntax], prefixes=chosen) or b""
 
