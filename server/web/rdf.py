@@ -102,24 +102,27 @@ class _Terms:
 
 def native_statements(quads: Iterable[tuple], terms: _Terms, keep_graphs: bool) -> Iterator:
     """pyoxigraph Quads (``keep_graphs``) or Triples (the union of the graphs), each
-    once, grouped by graph and subject in order of first appearance."""
-    groups: dict[tuple, dict] = {}
+    once, grouped by graph, then by subject, in order of first appearance (so TriG
+    opens each graph once and Turtle states each subject once)."""
+    graphs: dict = {}
     for s, p, o, g in quads:
-        key = (g if keep_graphs else None, s)
-        group = groups.get(key)
-        if group is None:
-            group = groups[key] = {}
-        group[(p, o)] = None
-    default = ox.DefaultGraph()
-    for (g, s), pairs in groups.items():
-        subject = terms(s)
-        if keep_graphs:
-            graph = default if g is None else terms(g)
-            for p, o in pairs:
-                yield ox.Quad(subject, terms(p), terms(o), graph)
-        else:
-            for p, o in pairs:
-                yield ox.Triple(subject, terms(p), terms(o))
+        subjects = graphs.get(g if keep_graphs else None)
+        if subjects is None:
+            subjects = graphs[g if keep_graphs else None] = {}
+        pairs = subjects.get(s)
+        if pairs is None:
+            pairs = subjects[s] = {}
+        pairs[(p, o)] = None
+    for g, subjects in graphs.items():
+        graph = ox.DefaultGraph() if g is None else terms(g)
+        for s, pairs in subjects.items():
+            subject = terms(s)
+            if keep_graphs:
+                for p, o in pairs:
+                    yield ox.Quad(subject, terms(p), terms(o), graph)
+            else:
+                for p, o in pairs:
+                    yield ox.Triple(subject, terms(p), terms(o))
 
 
 def used_prefixes(prefixes: dict[str, str], namespaces: set[str]) -> dict[str, str]:
@@ -164,14 +167,14 @@ def union_graph(data: Graph | Dataset, prefixes: dict[str, str]) -> Graph:
 
 
 def as_dataset(data: Graph | Dataset, prefixes: dict[str, str]) -> Dataset:
-    if isinstance(data, Dataset) and getattr(data, "rows", None) is None:
+    if isinstance(data, Dataset):
         bind(data, prefixes)
         return data
     ds = Dataset()
     ds.namespace_manager = NamespaceManager(ds, bind_namespaces="core")
     bind(ds, prefixes)
-    for s, p, o, g in quads_of(data):
-        ds.graph(g).add((s, p, o)) if g is not None else ds.add((s, p, o))
+    for triple in data:
+        ds.add(triple)
     return ds
 
 

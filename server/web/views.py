@@ -18,6 +18,7 @@ from ..errors import BadRequest, NotFound
 from ..formats import DUMP_FORMATS, HTML, JSONLD, NQUADS, NTRIPLES, RDFXML, RESOURCE_FORMATS, TRIG, TURTLE
 from ..namespaces import all_prefixes, dataset_namespaces
 from ..store import get_store
+from ..store.describe import Statements
 from . import bp, cache, lookups, pages, timeline
 from .iris import iri_for, local_name, path_for, split_suffix
 from .negotiation import alternates, choose, respond
@@ -108,9 +109,8 @@ def dump(ext: str | None = None):
     store = get_store()
     key = (id(store), store.fingerprint, fmt.name, request.host_url)
     if key not in _DUMPS:
-        ds = Dataset()
-        for s, p, o, g in store.quads():
-            ds.graph(URIRef(str(g))).add((s, p, o))
+        ds = Statements()              # an rdflib Dataset, indexed only if JSON-LD reads it
+        ds.add_quads((s, p, o, URIRef(str(g))) for s, p, o, g in store.quads())
         _DUMPS[key] = rdf_body(ds, fmt, named_graphs=True)
     resp = respond(_DUMPS[key], fmt, "/dumps/dataset", DUMP_FORMATS)
     resp.headers["Content-Disposition"] = f'inline; filename="dataset.{fmt.suffix}"'
