@@ -21,7 +21,7 @@ import re
 from typing import Callable, Iterable
 
 from rdflib import Dataset, Graph, URIRef
-from rdflib.namespace import RDFS, SKOS, NamespaceManager
+from rdflib.namespace import RDFS, SKOS
 from rdflib.plugins.stores.memory import Memory
 
 from ..namespaces import SCHEMA
@@ -87,8 +87,9 @@ class Statements(Dataset):
 
     def __init__(self):
         super().__init__(store=_Deferred(), default_union=True)
-        # rdflib's ~30 default prefixes cost more to bind than a whole description
-        self.namespace_manager = NamespaceManager(self, bind_namespaces="core")
+        # Graph(bind_namespaces=...), which Dataset does not pass on: rdflib's ~30 default
+        # prefixes cost more to bind than a whole description, and only pages need any
+        self._bind_namespaces = "core"
         self.rows: dict[tuple, None] = {}
 
     def add_rows(self, solutions: Solutions) -> int:
