@@ -94,18 +94,16 @@ class Statements(Dataset):
 
     def add_rows(self, solutions: Solutions) -> int:
         """Add the rows ``?g ?s ?p ?o`` of ``solutions``; how many there were."""
-        before = len(self.rows)
-        rows = self.rows
-        for row in solutions.rows:
-            rows[(row["s"], row["p"], row["o"], row["g"])] = None
-        self.store.pending.extend(list(rows)[before:])
+        self.add_quads((row["s"], row["p"], row["o"], row["g"]) for row in solutions.rows)
         return len(solutions.rows)
 
-    def add_quads(self, quads) -> None:
-        """Add ``(s, p, o, g)`` quads (``g`` a graph name)."""
-        before = len(self.rows)
-        self.rows.update(dict.fromkeys(quads))
-        self.store.pending.extend(list(self.rows)[before:])
+    def add_quads(self, quads: Iterable[tuple]) -> None:
+        """Add ``(s, p, o, g)`` quads (``g`` a graph name); those already here are skipped."""
+        rows, pending = self.rows, self.store.pending
+        for quad in quads:
+            if quad not in rows:
+                rows[quad] = None
+                pending.append(quad)
 
 
 class Description(Statements):

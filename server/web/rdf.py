@@ -7,10 +7,10 @@ published context and references it by URL instead of embedding it.
 
 Turtle, N-Triples, RDF/XML, TriG and N-Quads are written by pyoxigraph (Rust; several
 times cheaper than rdflib's serializers, which dominated the cost of a dereference):
-the rdflib terms are converted, statements grouped by subject (so Turtle can use
-``;``) and deduplicated, and only the prefixes the output uses are declared. rdflib
-writes JSON-LD (compacted with our context), and is the fallback when pyoxigraph
-refuses a term rdflib accepts (see ``native``).
+the rdflib terms are converted, statements deduplicated and grouped by graph and
+subject (so Turtle can use ``;``), and only the prefixes the output uses are declared.
+rdflib writes JSON-LD (compacted with our context), and is the fallback where
+pyoxigraph refuses or would change a term rdflib accepts (see ``native``).
 """
 from __future__ import annotations
 
@@ -45,7 +45,8 @@ log = logging.getLogger(__name__)
 
 def quads_of(data: Graph | Dataset) -> Iterable[tuple]:
     """The statements of ``data`` as ``(s, p, o, g)``, ``g`` None for the default graph.
-    A ``Description`` gives the rows it was built from (no rdflib store involved)."""
+    A ``Description`` (any ``store.describe.Statements``) gives the rows it was built
+    from, without building its rdflib store."""
     rows = getattr(data, "rows", None)
     if rows is not None:
         return rows
@@ -81,7 +82,7 @@ class _Terms:
                 out = ox.BlankNode()
         elif isinstance(term, Literal):
             if term.language:
-                if not term.language.islower() and term.language.lower() != term.language:
+                if term.language != term.language.lower():
                     # pyoxigraph lowercases tags (RDF 1.1 allows it), but rdflib tells
                     # "en-GB" from "en-gb" in sets: let rdflib write them unchanged
                     raise ValueError(f"language tag {term.language!r} is not in lower case")
@@ -135,11 +136,10 @@ def native(data: Graph | Dataset, syntax: str, prefixes: dict[str, str]) -> byte
 
     Raises ValueError/TypeError where pyoxigraph refuses a term rdflib accepts (a
     language subtag over 8 characters, an IRI it finds invalid), would change one (a
-    language tag not in lower case, an explicit xsd:string; rdflib tells them from
-    their normal form) or cannot write
-    the statement (an RDF/XML predicate with no XML local name, e.g. ending in ``/``:
-    pyoxigraph would write an invalid element there rather than fail; in RDF/XML, a
-    literal with a carriage return, which it does not escape)."""
+    language tag not in lower case, an explicit xsd:string: rdflib tells them from
+    their normal form) or cannot write the statement in RDF/XML (a predicate with no
+    XML local name, e.g. ending in ``/``, where it writes an invalid element; a literal
+    with a carriage return, which it does not escape)."""
     terms = _Terms()
     statements = list(native_statements(quads_of(data), terms, syntax in QUAD_SYNTAXES))
     if syntax == "xml":
