@@ -74,7 +74,7 @@ def run_job(backend: Backend, job: dict) -> QueryAnswer:
         results.check_format("graph", fmt)
         dataset = describing.describe_many(backend.select, describe_targets(backend, query),
                                            job.get("incoming_limit", 50))
-        return results.graph_answer(dataset.quads((None, None, None, None)), fmt, max_rows,
+        return results.graph_answer(iter(dataset.rows), fmt, max_rows,   # rows: no rdflib index
                                     job.get("prefixes"))
     return backend.protocol_query(query, result_format=fmt,
                                   default_graph_uris=job["default_graph_uris"],

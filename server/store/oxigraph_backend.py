@@ -130,12 +130,16 @@ class OxigraphBackend(Backend):
         res = self._query(query)
         variables = [v.value for v in res.variables]
         rows = []
+        seen: dict = {}                     # one conversion per distinct term of the answer
         for sol in res:
             row = {}
             for v in variables:
                 term = sol[v]
                 if term is not None:
-                    row[v] = to_rdflib(term)
+                    converted = seen.get(term)
+                    if converted is None:
+                        converted = seen[term] = to_rdflib(term)
+                    row[v] = converted
             rows.append(row)
         return Solutions(variables, rows)
 
