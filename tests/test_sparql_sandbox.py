@@ -160,3 +160,44 @@ def test_relative_iris_resolve_against_the_dataset_base():
     assert checked.runnable.startswith(f"BASE <{BASE}> ")
     own_base = check("BASE <http://example.org/> SELECT * WHERE { <x> ?p ?o }")
     assert own_base.runnable.split("\n", 1)[1].startswith("BASE <http://example.org/>")
+
+
+# -- bounded queries: answered without a worker process ----------------------------------
+
+@pytest.mark.parametrize("query", [
+    "SELECT ?p ?o WHERE { <https://w3id.org/cambodia-prosecutions/person/kem-sokha> ?p ?o }",
+    "SELECT * { ?s a schema:Person } LIMIT 10",
+    "select ?s where { ?s schema:name \"Kem Sokha\"@en . } offset 5 limit 5",
+    'SELECT ?s WHERE { ?s cpo:attemptNumber "6"^^xsd:positiveInteger }',
+    "SELECT ?s WHERE { ?s cpo:bailGranted true }",
+    "PREFIX ex: <http://example.org/>\nSELECT ?o WHERE { ex:a ex:b ?o }",
+    "ASK { ?s a schema:Person }",
+    "SELECT ?s ?p ?o WHERE { ?s ?p ?o }",          # one scan, cut at the row cap
+])
+def test_one_triple_pattern_is_bounded(query):
+    assert check(query).bounded
+
+
+@pytest.mark.parametrize("query", [
+    "SELECT DISTINCT ?p WHERE { ?s ?p ?o }",           # reads every triple to dedupe
+    "SELECT ?s WHERE { ?s ?p ?o } ORDER BY ?s",
+    "SELECT ?s WHERE { ?s ?p ?o } OFFSET 1000000",
+    "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }",
+    "SELECT ?s WHERE { ?s ?p ?o } GROUP BY ?s",
+    "SELECT ?s WHERE { ?s ?p ?o FILTER(REGEX(STR(?o), 'x')) }",
+    "SELECT ?s WHERE { ?s ?p ?o . ?o ?q ?r }",
+    "SELECT ?s WHERE { ?s schema:knows+ ?o }",
+    "SELECT ?s WHERE { ?s schema:knows/schema:name ?o }",
+    "SELECT ?s WHERE { GRAPH ?g { ?s ?p ?o } }",
+    "SELECT ?s WHERE { { SELECT ?s WHERE { ?s ?p ?o } } }",
+    "SELECT ?s WHERE { ?s ?p ?o OPTIONAL { ?o ?q ?r } }",
+    "SELECT ?s WHERE { VALUES ?s { <http://a> } ?s ?p ?o }",
+    "SELECT ?s FROM <https://w3id.org/cambodia-prosecutions/graph/ontology> WHERE { ?s ?p ?o }",
+    "SELECT ?s WHERE { ?s cpo:count -5 }",
+    "CONSTRUCT WHERE { ?s ?p ?o }",
+    "DESCRIBE <http://a>",
+    "SELECT ?s WHERE { ?s ?p ?o } LIMIT 1 LIMIT 2",
+    "SELECT ?s WHERE { ?s ?p ?o",
+])
+def test_anything_more_is_not_bounded(query):
+    assert not check(query).bounded

@@ -63,7 +63,8 @@ def run(checked: sandbox.CheckedQuery, fmt: Format, requested: Dataset | None = 
             default_graph_uris=dataset.default_graph_uris,
             named_graph_uris=dataset.named_graph_uris,
             timeout=float(config["SPARQL_TIMEOUT"]),
-            max_rows=int(config["SPARQL_MAX_ROWS"]))
+            max_rows=int(config["SPARQL_MAX_ROWS"]),
+            bounded=checked.bounded)
     except QuerySyntaxError as exc:
         raise sandbox.shift_error(exc, checked.added_prefix_lines) from None
 

@@ -100,6 +100,7 @@ class CheckedQuery:
     from_default: list[str] = field(default_factory=list)
     from_named: list[str] = field(default_factory=list)
     added_prefix_lines: int = 0        # lines prepended before the user's text
+    bounded: bool = False              # one triple pattern: cost bounded by the row cap
 
 
 def check_length(text: str, max_length: int) -> None:
@@ -253,6 +254,90 @@ def prefix_block(predeclared: Mapping[str, str], declared: Mapping[str, str],
     return " ".join(parts + [f"PREFIX {p}: <{ns}>" for p, ns in missing.items()])
 
 
+_TERM_KINDS = frozenset({"var", "iri", "pname"})
+_LITERAL_KINDS = frozenset({"string", "number"})
+
+
+def _after_prologue(tokens: list[Token]) -> int:
+    i = 0
+    while i < len(tokens) and tokens[i].kind == "word" and tokens[i].text.upper() in ("PREFIX", "BASE"):
+        i += 3 if tokens[i].text.upper() == "PREFIX" else 2
+    return i
+
+
+def _pattern_term(tokens: list[Token], i: int, position: str) -> int | None:
+    """Index after one term of a triple pattern at ``i``, or None if it is not a plain
+    term (variable, IRI, prefixed name; ``a`` as predicate; literals as object)."""
+    if i >= len(tokens):
+        return None
+    tok = tokens[i]
+    if tok.kind in _TERM_KINDS:
+        return i + 1
+    if position == "p" and tok.kind == "word" and tok.text == "a":
+        return i + 1
+    if position == "o" and tok.kind == "word" and tok.text in ("true", "false"):
+        return i + 1
+    if position == "o" and tok.kind in _LITERAL_KINDS:
+        i += 1
+        if i < len(tokens) and tokens[i].kind == "lang":
+            return i + 1
+        if (i + 2 < len(tokens) and tokens[i].text == "^" and tokens[i + 1].text == "^"
+                and tokens[i + 2].kind in ("iri", "pname")):
+            return i + 3
+        return i
+    return None
+
+
+def is_bounded(tokens: list[Token], max_offset: int = 10_000) -> bool:
+    """Is this a query whose cost the row cap bounds: SELECT (variables or ``*``) or ASK
+    over ONE triple pattern of plain terms, with at most LIMIT and a small OFFSET? Its
+    answer is one index scan read lazily, so it can run without a worker process. No
+    DISTINCT, ORDER BY, GROUP BY, FILTER, paths, GRAPH, FROM, subqueries: anything else
+    is not bounded (and runs in the time-limited workers)."""
+    i = _after_prologue(tokens)
+    if i >= len(tokens) or tokens[i].kind != "word":
+        return False
+    form = tokens[i].text.upper()
+    i += 1
+    if form == "SELECT":
+        if i < len(tokens) and tokens[i].text == "*":
+            i += 1
+        else:
+            start = i
+            while i < len(tokens) and tokens[i].kind == "var":
+                i += 1
+            if i == start:
+                return False
+    elif form != "ASK":
+        return False
+    if i < len(tokens) and tokens[i].kind == "word" and tokens[i].text.upper() == "WHERE":
+        i += 1
+    if i >= len(tokens) or tokens[i].text != "{":
+        return False
+    i += 1
+    for position in ("s", "p", "o"):
+        i = _pattern_term(tokens, i, position)
+        if i is None:
+            return False
+    if i < len(tokens) and tokens[i].text == ".":
+        i += 1
+    if i >= len(tokens) or tokens[i].text != "}":
+        return False
+    i += 1
+    seen = set()
+    while i < len(tokens):
+        word = tokens[i].text.upper() if tokens[i].kind == "word" else None
+        if form != "SELECT" or word not in ("LIMIT", "OFFSET") or word in seen:
+            return False
+        if i + 1 >= len(tokens) or tokens[i + 1].kind != "number" or not tokens[i + 1].text.isdigit():
+            return False
+        if word == "OFFSET" and int(tokens[i + 1].text) > max_offset:
+            return False
+        seen.add(word)
+        i += 2
+    return True
+
+
 def check_query(text: str, *, predeclared: Mapping[str, str], dataset_graphs: Iterable[str],
                 max_length: int, base_iri: str | None = None) -> CheckedQuery:
     """Every check, in order of cost; returns what the store needs to run the query.
@@ -283,4 +368,5 @@ def check_query(text: str, *, predeclared: Mapping[str, str], dataset_graphs: It
         runnable=(block + "\n" + body) if block else body,
         from_default=[iri for named, iri, _, _ in clauses if not named],
         from_named=[iri for named, iri, _, _ in clauses if named],
-        added_prefix_lines=1 if block else 0)
+        added_prefix_lines=1 if block else 0,
+        bounded=not clauses and is_bounded(tokens))
