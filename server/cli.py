@@ -4,6 +4,8 @@
     serve      validate, then serve with gunicorn (or Flask's dev server with --dev)
     format     rewrite data files in canonical longturtle (--check: only report)
     queries    list the competency questions
+    generate   write a synthetic dataset (benchmarks)
+    diagram    regenerate the class diagram in docs/data-model.md (--check: only report)
 
 Settings come from ``server.config`` (defaults, then ``KG_*`` environment variables,
 then the options given here). Each command is a thin wrapper over plain functions;
@@ -298,3 +300,32 @@ def generate(triples, out_dir, seed, base_iri):
     stats = generate_dataset(out_dir, triples, seed=seed, base=settings(BASE_IRI=base_iri)["BASE_IRI"])
     click.echo(f"wrote {stats['triples']:,} quads in {stats['articles']:,} source graphs "
                f"({stats['events']:,} events) to {stats['path']} in {stats['seconds']:.1f} s")
+
+
+@main.command()
+@click.option("--ontology", "ontology_dir", type=click.Path(exists=True, file_okay=False),
+              help=f"folder of ontology files [default: {DEFAULTS['ONTOLOGY_DIR']}; env KG_ONTOLOGY_DIR]")
+@click.option("--doc", type=click.Path(exists=True, dir_okay=False), default="docs/data-model.md",
+              show_default=True, help="Markdown file with the diagram markers to rewrite")
+@click.option("--check", is_flag=True, help="only say whether the diagram is current (exit 1 if not)")
+def diagram(ontology_dir, doc, check):
+    """Regenerate the Mermaid class diagram of the ontology in a Markdown document."""
+    from pathlib import Path
+
+    from .diagram import load_ontology, render, replace_diagram
+    ontology = load_ontology(Path(settings(ONTOLOGY_DIR=ontology_dir)["ONTOLOGY_DIR"]))
+    path = Path(doc)
+    old = path.read_text(encoding="utf-8")
+    try:
+        new = replace_diagram(old, render(ontology))
+    except ValueError as error:
+        raise click.ClickException(f"{path}: {error}") from None
+    if check:
+        if new != old:
+            click.echo(f"the diagram in {path} is out of date: run `python -m server diagram`", err=True)
+            sys.exit(EXIT_INVALID)
+        click.echo(f"the diagram in {path} is current")
+        return
+    if new != old:
+        path.write_text(new, encoding="utf-8")
+    click.echo(f"diagram {'updated' if new != old else 'already current'} in {path}")

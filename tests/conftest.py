@@ -9,24 +9,19 @@ one backend only. Modules add their own fixtures next to their tests.
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
-import requests
 from click.testing import CliRunner
 from werkzeug.serving import make_server
 
+from oxigraph_server import start_oxigraph_server
 from server import create_app
 from server.config import DEFAULTS
 
 
 BACKENDS = ("oxigraph", "rdflib", "remote")
-OXIGRAPH = Path(sys.executable).parent / "oxigraph"     # from the `oxigraph` PyPI package
 
 
 def pytest_addoption(parser):
@@ -53,27 +48,13 @@ def remote_oxigraph(tmp_path_factory):
     """A real ``oxigraph serve`` on a free port, loaded with the embedded dataset (the
     operator's step for the remote backend); yields its SPARQL query endpoint."""
     from server.loader import load_dataset
-    from server.store.remote import load_into_oxigraph
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    proc = subprocess.Popen([str(OXIGRAPH), "serve", "--location", str(tmp_path_factory.mktemp("oxigraph")),
-                             "--bind", f"127.0.0.1:{port}", "--timeout-s", "10"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            requests.get(url + "/query", params={"query": "ASK {}"}, timeout=1)
-            break
-        except requests.ConnectionError:
-            time.sleep(0.1)
-    else:
-        proc.kill()
-        pytest.fail("oxigraph serve did not start: is the `oxigraph` package installed in the venv?")
     loaded = load_dataset(DEFAULTS["ONTOLOGY_DIR"], DEFAULTS["DATA_DIR"], DEFAULTS["SHAPES_DIR"],
                           DEFAULTS["BASE_IRI"])
-    load_into_oxigraph(url, loaded.dataset)
-    yield url + "/query"
+    try:
+        proc, endpoint = start_oxigraph_server(tmp_path_factory.mktemp("oxigraph"), loaded.dataset)
+    except RuntimeError as error:
+        pytest.fail(str(error))
+    yield endpoint
     proc.kill()
     proc.wait()
 

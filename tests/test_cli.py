@@ -325,3 +325,34 @@ def test_generate_writes_a_synthetic_dataset_that_validates(runner, tmp_path):
     checked = runner.invoke(main, ["validate", "--data", str(out), "--engine", "pyshacl"])
     assert checked.exit_code == 0, checked.output
     assert "0 violations" in checked.output
+
+
+# -- diagram --------------------------------------------------------------------------
+
+def test_diagram_check_says_the_shipped_doc_is_current(runner):
+    result = runner.invoke(main, ["diagram", "--check", "--doc", str(ROOT / "docs" / "data-model.md")])
+    assert result.exit_code == 0, result.output
+    assert "is current" in result.output
+
+
+def test_diagram_rewrites_an_outdated_doc_and_check_catches_it(runner, tmp_path):
+    (tmp_path / "ontology").mkdir()
+    (tmp_path / "ontology" / "o.ttl").write_text(ONTOLOGY + "ex:concerns a owl:ObjectProperty ; "
+                                                 "rdfs:domain ex:Event ; rdfs:range ex:Person .\n")
+    doc = tmp_path / "model.md"
+    doc.write_text("# Model\n<!-- diagram:start -->\nold\n<!-- diagram:end -->\nafter\n")
+    options = ["--ontology", str(tmp_path / "ontology"), "--doc", str(doc)]
+    stale = runner.invoke(main, ["diagram", "--check", *options])
+    assert stale.exit_code == 1 and "out of date" in stale.output
+    assert runner.invoke(main, ["diagram", *options]).exit_code == 0
+    text = doc.read_text()
+    assert "```mermaid" in text and "old" not in text and text.endswith("after\n")
+    assert "concerns" in text and "Event" in text and "Person" in text
+    assert runner.invoke(main, ["diagram", "--check", *options]).exit_code == 0
+
+
+def test_diagram_without_markers_says_what_to_add(runner, tmp_path):
+    doc = tmp_path / "plain.md"
+    doc.write_text("# No markers\n")
+    result = runner.invoke(main, ["diagram", "--doc", str(doc)])
+    assert result.exit_code != 0 and "diagram:start" in result.output

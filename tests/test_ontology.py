@@ -139,7 +139,7 @@ def test_every_class_the_data_uses_has_a_shape(ontology):
 def test_the_data_model_doc_shows_the_generated_diagram(ontology):
     from server.diagram import render, replace_diagram
     doc = (ROOT / "docs" / "data-model.md").read_text(encoding="utf-8")
-    assert replace_diagram(doc, render(ontology)) == doc, "run: python -m server.diagram"
+    assert replace_diagram(doc, render(ontology)) == doc, "run: python -m server diagram"
 
 
 def test_update_doc_rewrites_only_the_block_between_the_markers(tmp_path, ontology):

@@ -10,19 +10,16 @@ from __future__ import annotations
 import csv
 import io
 import json
-import socket
-import subprocess
-import time
 from pathlib import Path
 
 import pytest
-import requests
 from flask import Flask
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import RDF, RDFS, XSD
 from rdflib.query import Result
 
+from oxigraph_server import start_oxigraph_server
 from server.config import DEFAULTS, load_config
 from server.errors import NotAcceptable, QuerySyntaxError
 from server.formats import (CSV, GRAPH_FORMATS, JSONLD, NQUADS, NTRIPLES, RDFXML,
@@ -31,7 +28,6 @@ from server.store import Store, build_store, get_store, init_app, load_sources
 
 MINI = Path(__file__).parent / "fixtures" / "mini"
 BASE = "http://example.org/kg/"
-OXIGRAPH = Path(__file__).resolve().parent.parent / ".venv" / "bin" / "oxigraph"
 BACKENDS = ["rdflib", "oxigraph", "oxigraph-disk", "remote"]
 
 EX = lambda local: URIRef(BASE + "ontology#" + local)          # noqa: E731
@@ -53,36 +49,10 @@ def mini_config(**overrides) -> dict:
             "VALIDATE_ON_START": False, "QUERY_WORKERS": 2, **overrides}
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_oxigraph_server(location: Path, timeout_s: int = 10):
-    """A real ``oxigraph serve`` on a free port, loaded with the mini dataset."""
-    from server.store.remote import load_into_oxigraph
-    port = free_port()
-    proc = subprocess.Popen([str(OXIGRAPH), "serve", "--location", str(location),
-                             "--bind", f"127.0.0.1:{port}", "--timeout-s", str(timeout_s)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            requests.get(url + "/query", params={"query": "ASK {}"}, timeout=1)
-            break
-        except requests.ConnectionError:
-            time.sleep(0.1)
-    else:
-        proc.kill()
-        raise RuntimeError("oxigraph serve did not start")
-    load_into_oxigraph(url, load_sources(mini_config()).dataset)
-    return proc, url + "/query"
-
-
 @pytest.fixture(scope="session")
 def remote_endpoint(tmp_path_factory):
-    proc, endpoint = start_oxigraph_server(tmp_path_factory.mktemp("oxigraph-server"))
+    proc, endpoint = start_oxigraph_server(tmp_path_factory.mktemp("oxigraph-server"),
+                                           load_sources(mini_config()).dataset)
     yield endpoint
     proc.kill()
     proc.wait()

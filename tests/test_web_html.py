@@ -178,3 +178,14 @@ def test_home_page_counts_and_sources(live_server):
     assert "Exiled KNLF Leader Sam Serey Pardoned" in html
     assert 'href="/sparql"' in html and 'href="/dumps/dataset.trig"' in html
     assert re.search(r"<th><a [^>]*>person</a></th><td>\d+</td>", html) or "Person" in html
+
+
+def test_home_page_counts_the_data_not_the_ontology_or_shapes(live_server):
+    """The class table is about the facts: no owl:Class or sh:NodeShape rows (they are
+    instances in the ontology and shapes graphs, which VoID still counts)."""
+    html = page(live_server + "/")
+    table = html.split("What the dataset holds", 1)[1].split("</table>", 1)[0]
+    assert table.count("<tr>") > 5
+    for schema_class in ("NodeShape", "PropertyShape", "ObjectProperty", "SPARQLConstraint"):
+        assert schema_class not in table
+    assert "schema.org/Person" in table or ">person<" in table.lower() or "Person" in table

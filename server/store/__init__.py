@@ -122,20 +122,27 @@ class Store:
         return list(self._graph_names)
 
     def stats(self) -> dict:
-        """``{"triples", "quads", "graphs", "classes": {class: n}, "graph_triples": {g: n}}``
-        (computed once: the data does not change while serving)."""
+        """``{"triples", "quads", "graphs", "classes": {class: n}, "data_classes": {class: n},
+        "graph_triples": {g: n}}``: ``classes`` over every graph (VoID), ``data_classes``
+        without the ontology and shapes graphs (computed once: the data does not change
+        while serving)."""
         if self._stats is None:
             per_graph = {str(r["g"]): int(r["n"]) for r in self.select(
                 "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g").rows}
             classes = {str(r["c"]): int(r["n"]) for r in self.select(
                 f"SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE {{ GRAPH ?g {{ ?s <{RDF.type}> ?c }} }} "
                 "GROUP BY ?c").rows if "c" in r}
+            schema_graphs = ", ".join(f"<{self.base_iri}graph/{name}>" for name in ("ontology", "shapes"))
+            data_classes = {str(r["c"]): int(r["n"]) for r in self.select(
+                f"SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE {{ GRAPH ?g {{ ?s <{RDF.type}> ?c }} "
+                f"FILTER(?g NOT IN ({schema_graphs})) }} GROUP BY ?c").rows if "c" in r}
             distinct = self.select("SELECT (COUNT(*) AS ?n) WHERE { "
                                    "SELECT DISTINCT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } } }").rows
             self._stats = {"triples": int(distinct[0]["n"]) if distinct else 0,
                            "quads": sum(per_graph.values()),
                            "graphs": len(per_graph),
                            "classes": dict(sorted(classes.items())),
+                           "data_classes": dict(sorted(data_classes.items())),
                            "graph_triples": dict(sorted(per_graph.items()))}
         return self._stats
 

@@ -66,8 +66,9 @@ def graphs_derived_from(store, base: str, iri: str) -> list[str]:
 
 
 def class_counts(store, base: str) -> list[tuple[str, int]]:
-    """(class IRI, instances) of the data graphs, most frequent first."""
-    return sorted(store.stats()["classes"].items(), key=lambda kv: (-kv[1], kv[0]))
+    """(class IRI, instances) of the data graphs (not the ontology's owl:Class or the
+    shapes' sh:NodeShape), most frequent first."""
+    return sorted(store.stats()["data_classes"].items(), key=lambda kv: (-kv[1], kv[0]))
 
 
 _CACHE: dict[tuple, object] = {}
