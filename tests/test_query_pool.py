@@ -11,9 +11,11 @@ import pytest
 
 from server.errors import QuerySyntaxError, QueryTimeout
 from server.formats import SPARQL_JSON
+from server.store import load_sources
 from server.store.pool import QueryPool
 
-from test_store import ALICE, make_store, start_oxigraph_server
+from oxigraph_server import start_oxigraph_server
+from test_store import ALICE, make_store, mini_config
 
 #: A cross product over all triples: billions of rows on the mini dataset.
 PATHOLOGICAL = ("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . "
@@ -24,7 +26,8 @@ TIMEOUT = 1.5
 
 @pytest.fixture(scope="module")
 def remote_server(tmp_path_factory):
-    proc, endpoint = start_oxigraph_server(tmp_path_factory.mktemp("oxigraph-pool"), timeout_s=3)
+    proc, endpoint = start_oxigraph_server(tmp_path_factory.mktemp("oxigraph-pool"),
+                                           load_sources(mini_config()).dataset, timeout_s=3)
     yield endpoint
     proc.kill()
     proc.wait()
