@@ -8,7 +8,7 @@ shipped data and on faulty synthetic data. It is much faster on anything but tin
 graphs (see bench/REPORT.md).
 
     validate_fast(data, shapes, ontology)      -> ValidationReport (turbo engine)
-    choose_engine(preferred, shapes, data)     -> "turbo" | "pyshacl"
+    choose_engine(preferred, data)             -> "turbo" | "pyshacl"
     ill_typed_literals(data)                   -> the literals turbo would judge differently
     validate_with(engine, data, shapes, ontology, progress=print)
 
@@ -80,7 +80,7 @@ def ill_typed_literals(data, limit: int = 3) -> list:
     return found
 
 
-def choose_engine(preferred: str = "auto", shapes: Graph | None = None, data=None) -> str:
+def choose_engine(preferred: str = "auto", data=None) -> str:
     """The engine to run: ``preferred`` if given, else turbo when it is installed and the
     data (if given) holds no ill-typed literal, else pySHACL."""
     if preferred not in ("auto", *ENGINES):
@@ -133,7 +133,7 @@ def validate_with(engine: str, data, shapes: Graph, ontology: Graph | None = Non
     """Run ``engine`` ("auto", "turbo" or "pyshacl") and report phases to ``progress``."""
     from . import validation
     say = progress or (lambda _line: None)
-    chosen = choose_engine(engine, shapes, data if engine == "auto" else None)
+    chosen = choose_engine(engine, data if engine == "auto" else None)
     if engine == "auto" and chosen == "pyshacl" and turbo_available():
         examples = ", ".join(lit.n3() for lit in ill_typed_literals(data))
         say(f"the data holds ill-typed literals ({examples}): validating with pySHACL, "
