@@ -49,6 +49,7 @@ from ..formats import Format
 from ..namespaces import all_prefixes
 from . import describe as describing
 from .base import Backend, QueryAnswer, Solutions
+from .jobs import run_job
 from .lru import BoundedLRU
 from .pool import FORK_GUARD
 from .sources import fingerprint as files_fingerprint
@@ -169,7 +170,6 @@ class Store:
                "max_rows": max_rows, "incoming_limit": self.incoming_limit,
                "prefixes": all_prefixes(self.base_iri)}
         if bounded and self.backend.name in IN_PROCESS_BACKENDS:
-            from .jobs import run_job
             answer = run_job(self.backend, job)
         else:
             answer = self.pool().run(job, timeout)

@@ -25,6 +25,7 @@ from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.namespace import OWL, RDF, RDFS, XSD, NamespaceManager
 
 from ..formats import Format
+from ..store.results import to_ox
 
 QUAD_SYNTAXES = ("trig", "nquads")
 CONTEXT_VERSION = "v1"
@@ -73,31 +74,26 @@ class _Terms:
             pass
         if isinstance(term, URIRef):
             value = str(term)
-            out = ox.NamedNode(value)
             self.namespaces.add(value[:max(value.rfind("#"), value.rfind("/")) + 1])
         elif isinstance(term, BNode):
             try:
-                out = ox.BlankNode(str(term))
+                out = to_ox(term)
             except ValueError:
                 out = ox.BlankNode()
+            self.memo[term] = out
+            return out
         elif isinstance(term, Literal):
-            if term.language:
-                if term.language != term.language.lower():
-                    # pyoxigraph lowercases tags (RDF 1.1 allows it), but rdflib tells
-                    # "en-GB" from "en-gb" in sets: let rdflib write them unchanged
-                    raise ValueError(f"language tag {term.language!r} is not in lower case")
-                out = ox.Literal(str(term), language=term.language)
-            elif term.datatype is not None:
+            if term.language and term.language != term.language.lower():
+                # pyoxigraph lowercases tags (RDF 1.1 allows it), but rdflib tells
+                # "en-GB" from "en-gb" in sets: let rdflib write them unchanged
+                raise ValueError(f"language tag {term.language!r} is not in lower case")
+            if not term.language and term.datatype is not None:
                 if str(term.datatype) == _XSD_STRING:
                     # RDF 1.1 makes "x"^^xsd:string and "x" one literal and pyoxigraph
                     # writes the short form, but rdflib keeps them apart: let it write them
                     raise ValueError("a literal typed xsd:string explicitly")
-                out = ox.Literal(str(term), datatype=self(term.datatype))
-            else:
-                out = ox.Literal(str(term))
-        else:
-            raise TypeError(f"not an RDF term: {term!r}")
-        self.memo[term] = out
+                self(term.datatype)                 # its namespace may take a prefix
+        out = self.memo[term] = to_ox(term)         # TypeError for anything else
         return out
 
 
