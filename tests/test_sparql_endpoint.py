@@ -168,7 +168,7 @@ def test_percent_literal_round_trips(live, form):
     assert resp.json()["results"]["bindings"] == [{"x": {"type": "literal", "value": "100%41"}}]
 
 
-def test_protocol_dataset_selects_graphs_and_an_unknown_graph_is_empty(live):
+def test_protocol_dataset_selects_graphs_and_an_unknown_graph_is_refused(live):
     graphs = [str(g) for g in live.store.graph_names()]
     count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
     ask_graph = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
@@ -182,8 +182,13 @@ def test_protocol_dataset_selects_graphs_and_an_unknown_graph_is_empty(live):
     expected = len(live.store.select(f"SELECT * WHERE {{ GRAPH <{one}> {{ ?s ?p ?o }} }}").rows)
     assert n(count, **{"default-graph-uri": one}) == expected
     assert n(ask_graph, **{"named-graph-uri": one}) == expected
-    assert n(count, **{"default-graph-uri": live.root + "/no-such-graph"}) == 0
     assert n(count) >= expected                              # default graph: the union
+    for parameter, iri, status in (("default-graph-uri", live.root + "/no-such-graph", 403),
+                                   ("named-graph-uri", "file:///etc/passwd", 403),
+                                   ("default-graph-uri", "http://[x", 400)):
+        resp = via_get(live.url, count, "application/sparql-results+json", **{parameter: iri})
+        assert resp.status_code == status, resp.text
+        assert resp.json()["message"].startswith(parameter)
 
 
 # -- the sandbox -------------------------------------------------------------
@@ -249,16 +254,30 @@ def test_no_query_ever_opens_a_connection(live, listener):
         f"SELECT * FROM <{target}> WHERE {{ ?s ?p ?o }}",
         f"SELECT * FROM NAMED <{target}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}",
         f"DESCRIBE <{target}> FROM <{target}>",
+        # issue 9: a comment ended by a carriage return, keywords glued to names
+        f"SELECT * WHERE {{ #\rSERVICE <{target}> {{ ?s ?p ?o }} }}",
+        f"SELECT * WHERE {{ ?s ?p ?o #\rSERVICE <{target}> {{ ?s ?p ?o }} }}",
+        f"PREFIX ex: <{target}> SELECT * WHERE {{ SERVICEex:x {{ ?s ?p ?o }} }}",
+        f"PREFIX : <{target}> SELECT * WHERE {{ SERVICE:x {{ ?s ?p ?o }} }}",
+        f"SELECT * WHERE {{ SERVICESILENT<{target}> {{ ?s ?p ?o }} }}",
     ]
     for query in refused:
         for send in FORMS.values():
             assert send(live.url, query, "application/sparql-results+json").status_code == 403, query
-    empty = via_get(live.url, "SELECT * WHERE { ?s ?p ?o }", "application/sparql-results+json",
-                    **{"default-graph-uri": target, "named-graph-uri": target})
-    assert empty.status_code == 200 and empty.json()["results"]["bindings"] == []
+    outside = via_get(live.url, "SELECT * WHERE { ?s ?p ?o }", "application/sparql-results+json",
+                      **{"default-graph-uri": target, "named-graph-uri": target})
+    assert outside.status_code == 403
     assert via_get(live.url, f"DESCRIBE <{target}>", "text/turtle").status_code == 200
     time.sleep(0.5)
     assert accepted == []
+
+
+@pytest.mark.parametrize("send", FORMS.values(), ids=FORMS.keys())
+def test_hidden_deep_nesting_is_refused_and_the_server_keeps_serving(live, send):
+    query = "SELECT * WHERE { #\r" + "{" * 9000 + "}" * 9000 + " }"
+    resp = send(live.url, query, "application/sparql-results+json")
+    assert resp.status_code == 400 and "nests brackets" in resp.json()["message"]
+    assert via_get(live.url, ASK, "application/sparql-results+json").status_code == 200
 
 
 def test_from_a_local_file_reads_nothing(live):
@@ -267,7 +286,7 @@ def test_from_a_local_file_reads_nothing(live):
         query = ("SELECT * FROM <file:///etc/hostname> WHERE { ?s ?p ?o }" if not params
                  else "SELECT * WHERE { ?s ?p ?o }")
         resp = via_get(live.url, query, "application/sparql-results+json", **params)
-        assert resp.status_code == (403 if not params else 200)
+        assert resp.status_code == 403
         assert secret not in resp.text.replace("file:///etc/hostname", "")
 
 

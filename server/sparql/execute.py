@@ -53,8 +53,9 @@ def run(checked: sandbox.CheckedQuery, fmt: Format, requested: Dataset | None = 
 
     DESCRIBE is answered by the store with the same description as dereferencing."""
     requested = requested or Dataset()
-    sandbox.check_graph_iris(requested.default_graph_uris, "default-graph-uri")
-    sandbox.check_graph_iris(requested.named_graph_uris, "named-graph-uri")
+    graphs = [str(g) for g in _store().graph_names()]
+    sandbox.check_graph_iris(requested.default_graph_uris, "default-graph-uri", graphs)
+    sandbox.check_graph_iris(requested.named_graph_uris, "named-graph-uri", graphs)
     dataset = effective_dataset(checked, requested)
     config = current_app.config
     try:
@@ -66,5 +67,5 @@ def run(checked: sandbox.CheckedQuery, fmt: Format, requested: Dataset | None = 
             max_rows=int(config["SPARQL_MAX_ROWS"]),
             bounded=checked.bounded)
     except QuerySyntaxError as exc:
-        raise sandbox.shift_error(exc, checked.added_prefix_lines) from None
+        raise checked.user_error(exc) from None
 

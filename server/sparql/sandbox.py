@@ -1,24 +1,26 @@
 """The sandbox every public SPARQL query passes before it reaches the store.
 
-Pure functions, run on every request: a regular-expression lexer, linear in the
-text (the query is parsed only by the store, in a time-limited worker process:
-some texts take Oxigraph's parser seconds, and deep nesting overflows its stack).
+Pure functions, run on every request. The query is read once, by the strict lexer of
+``server.sparql.lexer`` (it spells every terminal as Oxigraph's parser does); the
+checks run on its tokens, and the store receives the canonical text written back from
+those same tokens (``CheckedQuery.runnable``), never the client's text: what runs is
+exactly what was checked. The store parses it in a time-limited worker process that
+cannot open network connections (``server.store.confine``), so even a mistake here
+cannot reach the network.
 
     check_query(text, ...) -> CheckedQuery     raises:
         PayloadTooLarge   (413) the text is longer than the cap
-        BadRequest        (400) brackets nested deeper than MAX_NESTING
+        QuerySyntaxError  (400) a character no SPARQL token starts with
+        BadRequest        (400) brackets nested deeper than MAX_NESTING; \\u escapes left
         UpdateRefused     (403) INSERT / DELETE / LOAD / CLEAR / DROP / CREATE / ADD / MOVE / COPY / WITH
-        OutboundRefused   (403) SERVICE, or FROM / FROM NAMED naming a graph outside the dataset
+        OutboundRefused   (403) SERVICE (also glued to a name: Oxigraph reads ``SERVICEex:x``
+                                as ``SERVICE ex:x``), or FROM / FROM NAMED / default-graph-uri /
+                                named-graph-uri naming a graph outside the dataset
 
-and ``shift_error`` turns the store parser's QuerySyntaxError (message, line, column)
-into one about the user's lines.
-
-The lexer skips strings, IRIs and comments, so a literal "SERVICE" or a comment
-"# delete me" never trips it. FROM clauses are blanked out of the text (same length,
-newlines kept, so error positions stay right) and returned as dataset lists: the
-store never sees an IRI it might be tempted to fetch. Predeclared prefixes are
-prepended on one extra first line; ``shift_error`` moves a store parser's error
-position back onto the user's text.
+FROM clauses leave the text and become dataset lists: the store never sees an IRI it
+might be tempted to fetch. Predeclared prefixes are prepended on one extra first line;
+``CheckedQuery.user_error`` moves a store parser's error position back onto the
+user's text.
 """
 from __future__ import annotations
 
@@ -28,66 +30,27 @@ from typing import Iterable, Mapping
 from urllib.parse import urljoin
 
 from ..errors import BadRequest, OutboundRefused, PayloadTooLarge, QuerySyntaxError, UpdateRefused
+from .lexer import Emitted, Token, emit, tokenize
+
+__all__ = ["CheckedQuery", "Token", "check_query", "check_graph_iris", "tokenize"]
 
 #: Keywords that only occur in SPARQL Update requests.
 UPDATE_KEYWORDS = frozenset({"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE",
                              "ADD", "MOVE", "COPY", "WITH"})
+#: Keywords a parser may read at the start of a longer word (Oxigraph matches keywords
+#: without a word boundary): a name starting with one of them is refused.
+GLUED_KEYWORDS = ("SERVICE", "FROM")
 #: Deepest bracket nesting accepted (Oxigraph's parser overflows its stack near 3000).
 MAX_NESTING = 100
 #: Query forms, and the kind of answer each gives.
 QUERY_FORMS = {"SELECT": "select", "ASK": "ask", "CONSTRUCT": "graph", "DESCRIBE": "graph"}
-
-_NAME_CHAR = r"[\w\-.\u00B7\u00C0-\uFFFF]"
-_LOCAL = r"(?:[\w\-.:%\u00B7\u00C0-\uFFFF]|\\.)*"
-# Every alternative consumes greedily and never needs to back off more than a character,
-# so tokenizing is linear in the text (no quadratic rescans of long names).
-_TOKEN = re.compile(rf"""
-    (?P<comment>\#[^\n]*)
-  | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
-              |'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")
-  | (?P<iri><[^<>"{{}}|^`\\\x00-\x20]*>)
-  | (?P<var>[?$][\w\u00B7\u00C0-\uFFFF]+)
-  | (?P<bnode>_:{_NAME_CHAR}+)
-  | (?P<lang>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)
-  | (?P<name>[A-Za-z_\u00C0-\uFFFF]{_NAME_CHAR}*(?::{_LOCAL})?|:{_LOCAL})
-  | (?P<number>\d[\d.]*(?:[eE][+-]?\d+)?)
-  | (?P<space>\s+)
-  | (?P<punct>.)
-""", re.VERBOSE | re.DOTALL)
-_WORD = re.compile(r"[A-Za-z_]\w*")
-
-
-@dataclass(frozen=True)
-class Token:
-    kind: str      # comment | string | iri | var | bnode | lang | pname | number | word | punct
-    text: str
-    start: int
-    end: int
-
-
-def tokenize(text: str) -> list[Token]:
-    """The significant tokens of a SPARQL text (whitespace and comments dropped).
-
-    An unterminated string or IRI falls through to single characters: the parser
-    reports it properly later."""
-    tokens = []
-    for m in _TOKEN.finditer(text):
-        kind, value, start = m.lastgroup, m.group(), m.start()
-        if kind in ("space", "comment"):
-            continue
-        if kind == "name" and ":" in value:
-            tokens.append(Token("pname", value, start, m.end()))
-        elif kind == "name":                  # "a-b.c" is not SPARQL: its words still count
-            tokens.extend(Token("word", w.group(), start + w.start(), start + w.end())
-                          for w in _WORD.finditer(value))
-        else:
-            tokens.append(Token(kind, value, start, m.end()))
-    return tokens
+_OPENERS = {"{": 1, "(": 1, "[": 1, "<<": 1, "<<(": 1, "{|": 1}
+_CLOSERS = {"}": 1, ")": 1, "]": 1, ">>": 1, ")>>": 1, "|}": 1}
 
 
 def keywords(tokens: Iterable[Token]) -> list[Token]:
     """The bare words (keywords, functions, ``a``, ``true``) among ``tokens``."""
-    return [t for t in tokens if t.kind == "word"]
+    return [t for t in tokens if t.kind == "keyword"]
 
 
 @dataclass
@@ -96,11 +59,24 @@ class CheckedQuery:
     text: str                          # the user's text, as sent
     form: str | None                   # SELECT | ASK | CONSTRUCT | DESCRIBE (None: will not parse)
     kind: str                          # select | ask | graph
-    runnable: str                      # predeclared prefixes + the text without FROM clauses
+    runnable: str                      # what the store runs: the checked tokens, written back
     from_default: list[str] = field(default_factory=list)
     from_named: list[str] = field(default_factory=list)
     added_prefix_lines: int = 0        # lines prepended before the user's text
     bounded: bool = False              # one triple pattern: cost bounded by the row cap
+    emitted: Emitted | None = field(default=None, repr=False, compare=False)
+
+    def user_error(self, exc: QuerySyntaxError) -> QuerySyntaxError:
+        """The store's syntax error, its position moved onto the user's text."""
+        m = _POSITION.search(exc.message)
+        line, column = ((int(m.group(1)), int(m.group(2))) if m else
+                        (exc.details.get("line"), exc.details.get("column")))
+        message = exc.message[m.end():] if m else re.sub(r"^.*?line \d+, column \d+:?\s*", "",
+                                                           exc.message)
+        if not line or self.emitted is None:
+            return syntax_error(message)
+        line, column = self.emitted.source_position(int(line), int(column or 1))
+        return syntax_error(message, line, column)
 
 
 def check_length(text: str, max_length: int) -> None:
@@ -121,12 +97,25 @@ def refuse_updates(tokens: Iterable[Token]) -> None:
 
 
 def refuse_service(tokens: Iterable[Token]) -> None:
-    for tok in keywords(tokens):
-        if tok.text.upper() == "SERVICE":
+    """SERVICE, and every keyword or prefixed name that starts with SERVICE or FROM
+    (other than the FROM keyword itself): parsers that match keywords by prefix read
+    ``SERVICEex:x`` or ``SERVICE:x`` as SERVICE."""
+    for tok in tokens:
+        if tok.kind not in ("keyword", "pname"):
+            continue
+        word = tok.text.upper()
+        if word == "SERVICE":
             raise OutboundRefused(
                 "SERVICE (federated query) is not available: this endpoint never contacts other services.",
                 hint="Run the remote part against the other endpoint and combine the results yourself.",
                 position=tok.start)
+        glued = next((k for k in GLUED_KEYWORDS if word.startswith(k) and word != k), None)
+        if glued:
+            raise OutboundRefused(
+                f"{tok.text!r} starts with the keyword {glued}, which some SPARQL parsers read as "
+                f"{glued} followed by the rest of the name; it is refused.",
+                hint=f"Put a space after {glued}, or rename the prefix so that it does not start "
+                     f"with {glued.lower()}.", position=tok.start)
 
 
 def query_form(tokens: Iterable[Token]) -> str | None:
@@ -141,18 +130,18 @@ def prologue(tokens: list[Token], base: str | None = None) -> tuple[str | None, 
     """BASE and PREFIX declarations of the text: (base IRI, prefix -> namespace)."""
     prefixes = {}
     for i, tok in enumerate(tokens):
-        word = tok.text.upper() if tok.kind == "word" else None
+        word = tok.text.upper() if tok.kind == "keyword" else None
         if word == "BASE" and i + 1 < len(tokens) and tokens[i + 1].kind == "iri":
-            base = urljoin(base or "", tokens[i + 1].text[1:-1])
+            base = urljoin(base or "", tokens[i + 1].value)
         elif (word == "PREFIX" and i + 2 < len(tokens) and tokens[i + 1].kind == "pname"
               and tokens[i + 1].text.endswith(":") and tokens[i + 2].kind == "iri"):
-            prefixes[tokens[i + 1].text[:-1]] = urljoin(base or "", tokens[i + 2].text[1:-1])
+            prefixes[tokens[i + 1].text[:-1]] = urljoin(base or "", tokens[i + 2].value)
     return base, prefixes
 
 
 def _expand(tok: Token, base: str | None, prefixes: Mapping[str, str]) -> str | None:
     if tok.kind == "iri":
-        return urljoin(base, tok.text[1:-1]) if base else tok.text[1:-1]
+        return urljoin(base, tok.value) if base else tok.value
     if tok.kind == "pname":
         prefix, _, local = tok.text.partition(":")
         if prefix in prefixes:
@@ -162,41 +151,28 @@ def _expand(tok: Token, base: str | None, prefixes: Mapping[str, str]) -> str | 
 
 def dataset_clauses(tokens: list[Token], base: str | None,
                     prefixes: Mapping[str, str]) -> list[tuple[bool, str, int, int]]:
-    """Every FROM / FROM NAMED clause: (named?, graph IRI, start, end offsets in the text)."""
+    """Every FROM / FROM NAMED clause: (named?, graph IRI, first token, last token + 1)."""
     clauses = []
     for i, tok in enumerate(tokens):
-        if tok.kind != "word" or tok.text.upper() != "FROM":
+        if tok.kind != "keyword" or tok.text.upper() != "FROM":
             continue
         j, named = i + 1, False
-        if j < len(tokens) and tokens[j].kind == "word" and tokens[j].text.upper() == "NAMED":
+        if j < len(tokens) and tokens[j].kind == "keyword" and tokens[j].text.upper() == "NAMED":
             j, named = j + 1, True
-        if j < len(tokens):
-            iri = _expand(tokens[j], base, prefixes)
-            if iri is not None:
-                clauses.append((named, iri, tok.start, tokens[j].end))
+        iri = _expand(tokens[j], base, prefixes) if j < len(tokens) else None
+        if iri is None:
+            raise BadRequest("FROM must be followed by the IRI of a graph of this dataset.",
+                             hint="Write FROM <graph IRI> or FROM with a declared prefix.",
+                             position=tok.start)
+        clauses.append((named, iri, i, j + 1))
     return clauses
-
-
-def blank_out(text: str, spans: Iterable[tuple[int, int]]) -> str:
-    """``text`` with each span replaced by spaces (newlines kept: positions do not move)."""
-    chars = list(text)
-    for start, end in spans:
-        for k in range(start, end):
-            if chars[k] != "\n":
-                chars[k] = " "
-    return "".join(chars)
 
 
 _POSITION = re.compile(r"error at (\d+):(\d+):\s*")
 
 
-def syntax_error(message: str, line_shift: int = 0) -> QuerySyntaxError:
-    """A QuerySyntaxError from a parser message ("error at L:C: ..."), position moved up by ``line_shift``."""
-    line = column = None
-    m = _POSITION.search(message)
-    if m:
-        line, column = max(1, int(m.group(1)) - line_shift), int(m.group(2))
-        message = message[m.end():]
+def syntax_error(message: str, line: int | None = None, column: int | None = None) -> QuerySyntaxError:
+    """A QuerySyntaxError at a position of the user's text."""
     if len(message) > 300:                 # Oxigraph lists every expected character class
         message = message[:300] + "..."
     where = f" (line {line}, column {column})" if line else ""
@@ -205,44 +181,48 @@ def syntax_error(message: str, line_shift: int = 0) -> QuerySyntaxError:
                             line=line, column=column)
 
 
-def shift_error(exc: QuerySyntaxError, line_shift: int) -> QuerySyntaxError:
-    """Move the position of a store's syntax error from the runnable text to the user's text."""
-    if _POSITION.search(exc.message):          # Oxigraph: "error at L:C: ..."
-        return syntax_error(exc.message, line_shift)
-    line = exc.details.get("line")
-    if not line_shift or not line:
-        return exc
-    fixed = max(1, int(line) - line_shift)
-    exc.details["line"] = fixed
-    exc.message = re.sub(rf"\bline {line}\b", f"line {fixed}", exc.message)
-    exc.args = (exc.message,)
-    return exc
-
-
-_ABSOLUTE_IRI = re.compile(r'[A-Za-z][A-Za-z0-9+.\-]*:[^\x00-\x20<>"{}|^`\\]*')
-
-
-def check_graph_iris(iris: Iterable[str], parameter: str) -> None:
-    """``default-graph-uri`` / ``named-graph-uri`` values must be absolute IRIs."""
+def check_graph_iris(iris: Iterable[str], parameter: str,
+                     dataset_graphs: Iterable[str] | None = None) -> None:
+    """``default-graph-uri`` / ``named-graph-uri`` values: absolute IRIs (as the store
+    parses them), and graphs of this dataset when ``dataset_graphs`` is given."""
+    import pyoxigraph
+    graphs = None if dataset_graphs is None else set(dataset_graphs)
     for iri in iris:
-        if not _ABSOLUTE_IRI.fullmatch(iri):
+        try:
+            ok = bool(re.match(r"[A-Za-z][A-Za-z0-9+.\-]*:", iri)) and pyoxigraph.NamedNode(iri).value == iri
+        except ValueError:
+            ok = False
+        if not ok:
             raise BadRequest(f"{parameter}={iri!r} is not an absolute IRI.",
                              hint="Name a graph of this dataset, e.g. one listed in the service "
                                   "description (GET /sparql).", parameter=parameter)
+        if graphs is not None and iri not in graphs:
+            raise OutboundRefused(
+                f"{parameter}=<{iri}> is not a graph of this dataset; queries cannot read other "
+                "documents, files or URLs.",
+                hint="Use one of the dataset's named graphs (listed in the service description at "
+                     "GET /sparql), or leave the parameter out: the default graph is the union of all graphs.",
+                parameter=parameter, graph=iri)
 
 
 def check_nesting(tokens: Iterable[Token], max_depth: int) -> None:
-    """Refuse brackets nested deeper than ``max_depth`` (deep nesting overflows parser stacks)."""
+    """Refuse brackets nested deeper than ``max_depth`` (deep nesting overflows parser
+    stacks). Parentheses inside IRI tokens count too: where ``<`` can be less-than,
+    a parser may read ``<?a||(...)>`` as an expression."""
     depth = 0
     for tok in tokens:
-        if tok.kind == "punct" and tok.text in "{([":
-            depth += 1
-            if depth > max_depth:
-                raise BadRequest(f"The query nests brackets more than {max_depth} levels deep.",
-                                 hint="Flatten the query; no real query needs that depth.",
-                                 position=tok.start)
-        elif tok.kind == "punct" and tok.text in "})]":
-            depth = max(0, depth - 1)
+        steps = (tok.value if tok.kind == "iri" else tok.text if tok.kind == "op" else "")
+        if tok.kind == "op" and (tok.text in _OPENERS or tok.text in _CLOSERS):
+            steps = "(" if tok.text in _OPENERS else ")"
+        for ch in steps:
+            if ch in "{([":
+                depth += 1
+                if depth > max_depth:
+                    raise BadRequest(f"The query nests brackets more than {max_depth} levels deep.",
+                                     hint="Flatten the query; no real query needs that depth.",
+                                     position=tok.start)
+            elif ch in "})]":
+                depth = max(0, depth - 1)
 
 
 def prefix_block(predeclared: Mapping[str, str], declared: Mapping[str, str],
@@ -260,7 +240,7 @@ _LITERAL_KINDS = frozenset({"string", "number"})
 
 def _after_prologue(tokens: list[Token]) -> int:
     i = 0
-    while i < len(tokens) and tokens[i].kind == "word" and tokens[i].text.upper() in ("PREFIX", "BASE"):
+    while i < len(tokens) and tokens[i].kind == "keyword" and tokens[i].text.upper() in ("PREFIX", "BASE"):
         i += 3 if tokens[i].text.upper() == "PREFIX" else 2
     return i
 
@@ -273,17 +253,17 @@ def _pattern_term(tokens: list[Token], i: int, position: str) -> int | None:
     tok = tokens[i]
     if tok.kind in _TERM_KINDS:
         return i + 1
-    if position == "p" and tok.kind == "word" and tok.text == "a":
+    if position == "p" and tok.kind == "keyword" and tok.text == "a":
         return i + 1
-    if position == "o" and tok.kind == "word" and tok.text in ("true", "false"):
+    if position == "o" and tok.kind == "keyword" and tok.text in ("true", "false"):
         return i + 1
     if position == "o" and tok.kind in _LITERAL_KINDS:
         i += 1
-        if i < len(tokens) and tokens[i].kind == "lang":
+        if tok.kind == "string" and i < len(tokens) and tokens[i].kind == "lang":
             return i + 1
-        if (i + 2 < len(tokens) and tokens[i].text == "^" and tokens[i + 1].text == "^"
-                and tokens[i + 2].kind in ("iri", "pname")):
-            return i + 3
+        if (tok.kind == "string" and i + 1 < len(tokens) and tokens[i].text == "^^"
+                and tokens[i + 1].kind in ("iri", "pname")):
+            return i + 2
         return i
     return None
 
@@ -293,9 +273,10 @@ def is_bounded(tokens: list[Token], max_offset: int = 10_000) -> bool:
     over ONE triple pattern of plain terms, with at most LIMIT and a small OFFSET? Its
     answer is one index scan read lazily, so it can run without a worker process. No
     DISTINCT, ORDER BY, GROUP BY, FILTER, paths, GRAPH, FROM, subqueries: anything else
-    is not bounded (and runs in the time-limited workers)."""
+    is not bounded (and runs in the time-limited workers). The verdict is about the
+    canonical text, which holds exactly these tokens."""
     i = _after_prologue(tokens)
-    if i >= len(tokens) or tokens[i].kind != "word":
+    if i >= len(tokens) or tokens[i].kind != "keyword":
         return False
     form = tokens[i].text.upper()
     i += 1
@@ -310,7 +291,7 @@ def is_bounded(tokens: list[Token], max_offset: int = 10_000) -> bool:
                 return False
     elif form != "ASK":
         return False
-    if i < len(tokens) and tokens[i].kind == "word" and tokens[i].text.upper() == "WHERE":
+    if i < len(tokens) and tokens[i].kind == "keyword" and tokens[i].text.upper() == "WHERE":
         i += 1
     if i >= len(tokens) or tokens[i].text != "{":
         return False
@@ -326,7 +307,7 @@ def is_bounded(tokens: list[Token], max_offset: int = 10_000) -> bool:
     i += 1
     seen = set()
     while i < len(tokens):
-        word = tokens[i].text.upper() if tokens[i].kind == "word" else None
+        word = tokens[i].text.upper() if tokens[i].kind == "keyword" else None
         if form != "SELECT" or word not in ("LIMIT", "OFFSET") or word in seen:
             return False
         if i + 1 >= len(tokens) or tokens[i + 1].kind != "number" or not tokens[i + 1].text.isdigit():
@@ -336,6 +317,9 @@ def is_bounded(tokens: list[Token], max_offset: int = 10_000) -> bool:
         seen.add(word)
         i += 2
     return True
+
+
+_UNICODE_ESCAPE = re.compile(r"\\[uU]")
 
 
 def check_query(text: str, *, predeclared: Mapping[str, str], dataset_graphs: Iterable[str],
@@ -360,13 +344,20 @@ def check_query(text: str, *, predeclared: Mapping[str, str], dataset_graphs: It
                 hint="Use one of the dataset's named graphs (listed in the service description at "
                      "GET /sparql), or leave FROM out: the default graph is the union of all graphs.",
                 graph=iri)
-    form = query_form(tokens)              # None: not a query; the store's parser says why
+    dropped = {k for _, _, first, last in clauses for k in range(first, last)}
+    kept = [t for k, t in enumerate(tokens) if k not in dropped]
+    form = query_form(kept)                # None: not a query; the store's parser says why
     block = prefix_block(predeclared, declared, base_iri)
-    body = blank_out(text, [(s, e) for _, _, s, e in clauses])
+    emitted = emit(text, kept, block)
+    if _UNICODE_ESCAPE.search(emitted.text):
+        raise BadRequest("A string holds a backslash followed by 'u' or 'U', which some SPARQL "
+                         "parsers read as a character escape; it is refused.",
+                         hint="Write the character itself instead of a \\u escape.")
     return CheckedQuery(
         text=text, form=form, kind=QUERY_FORMS.get(form, "select"),
-        runnable=(block + "\n" + body) if block else body,
+        runnable=emitted.text,
         from_default=[iri for named, iri, _, _ in clauses if not named],
         from_named=[iri for named, iri, _, _ in clauses if named],
-        added_prefix_lines=1 if block else 0,
-        bounded=not clauses and is_bounded(tokens))
+        added_prefix_lines=emitted.lines_before,
+        bounded=not clauses and is_bounded(kept),
+        emitted=emitted)
