@@ -41,6 +41,17 @@ DEFAULTS: dict[str, object] = {
     "MAX_CONTENT_LENGTH": 64 * 1024,
     # Number of query worker processes per server process.
     "QUERY_WORKERS": 2,
+    # Confinement of query workers: "seccomp" (no network, no exec; queries are refused if
+    # it cannot be installed) or "none" (only where seccomp is unavailable; not recommended).
+    "QUERY_CONFINEMENT": "seccomp",
+    # Memory (MB of address space) one query may add to its worker; more stops it (503).
+    "QUERY_MEMORY_LIMIT_MB": 1024,
+    # Queries that may wait for a busy worker (per server process); more get 503 at once.
+    "QUERY_QUEUE": 4,
+    # Seconds a query waits for a worker, at most, before 503 with Retry-After.
+    "QUERY_QUEUE_WAIT": 2.0,
+    # Queries one client (IP address) may have in the pool at once; more get 429.
+    "CLIENT_MAX_QUERIES": 2,
     # Incoming links shown in a resource description before paging.
     "INCOMING_LINKS_LIMIT": 50,
     # Licence statement of the dataset (VoID, home page).

@@ -12,8 +12,13 @@
     ├── NotAcceptable            (406) no offered media type fits Accept (lists the offers)
     ├── PayloadTooLarge          (413) query or body above the configured cap
     ├── UnsupportedMediaType     (415) POST body of a type the protocol does not know
+    ├── TooManyQueries           (429) this client already has its share of query workers
     ├── QueryTimeout             (503) the query ran past the wall-clock limit and was stopped
+    ├── QueryTooLarge            (503) the query needed more memory than a query may use
+    ├── PoolBusy                 (503) every query worker busy and the queue full (Retry-After)
     └── StoreUnavailable         (503) the backend cannot be reached
+
+An error with a ``retry_after`` detail is sent with a ``Retry-After`` header.
 
 ``DataLoadError`` and ``ValidationFailed`` are not HTTP errors: they stop the CLI
 (``validate``/``serve``) with a report and a non-zero exit.
@@ -79,8 +84,20 @@ class UnsupportedMediaType(KGError):
     status, title = 415, "Unsupported media type"
 
 
+class TooManyQueries(KGError):
+    status, title = 429, "Too many queries at once"
+
+
 class QueryTimeout(KGError):
     status, title = 503, "Query timed out"
+
+
+class QueryTooLarge(KGError):
+    status, title = 503, "Query needed too much memory"
+
+
+class PoolBusy(KGError):
+    status, title = 503, "Query workers busy"
 
 
 class StoreUnavailable(KGError):

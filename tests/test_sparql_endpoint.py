@@ -273,6 +273,30 @@ def test_no_query_ever_opens_a_connection(live, listener):
 
 
 @pytest.mark.parametrize("send", FORMS.values(), ids=FORMS.keys())
+def test_with_the_service_check_switched_off_query_workers_still_open_no_connection(
+        live, listener, monkeypatch, send):
+    """Defence in depth: the sandbox's SERVICE check is switched off (test-only), and the
+    query workers of the embedded stores still cannot reach the listener; the request
+    ends with an error status within the time limit and the server keeps serving. The
+    remote backend forwards the query to a store that does have a network: there the
+    check is the defence, and this test shows the call going out without it."""
+    from server.sparql import sandbox
+    monkeypatch.setattr(sandbox, "refuse_service", lambda tokens: None)
+    target, accepted = listener
+    query = f"SELECT * WHERE {{ #\rSERVICE <{target}x> {{ ?s ?p ?o }} }}"
+    started = time.monotonic()
+    resp = send(live.url, query, "application/sparql-results+json")
+    assert time.monotonic() - started < TIMEOUT + 2
+    time.sleep(0.3)
+    if live.store.backend.needs_network:
+        assert len(accepted) >= 1
+    else:
+        assert resp.status_code >= 400 and accepted == []
+        assert "127.0.0.1" not in resp.text                # no internal detail in the body
+    assert via_get(live.url, ASK, "application/sparql-results+json").status_code == 200
+
+
+@pytest.mark.parametrize("send", FORMS.values(), ids=FORMS.keys())
 def test_hidden_deep_nesting_is_refused_and_the_server_keeps_serving(live, send):
     query = "SELECT * WHERE { #\r" + "{" * 9000 + "}" * 9000 + " }"
     resp = send(live.url, query, "application/sparql-results+json")

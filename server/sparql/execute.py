@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask import current_app
+from flask import current_app, request
 
 from ..errors import QuerySyntaxError
 from ..formats import Format
@@ -65,7 +65,7 @@ def run(checked: sandbox.CheckedQuery, fmt: Format, requested: Dataset | None = 
             named_graph_uris=dataset.named_graph_uris,
             timeout=float(config["SPARQL_TIMEOUT"]),
             max_rows=int(config["SPARQL_MAX_ROWS"]),
-            bounded=checked.bounded)
+            bounded=checked.bounded, client=request.remote_addr)
     except QuerySyntaxError as exc:
         raise checked.user_error(exc) from None
 

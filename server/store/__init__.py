@@ -37,6 +37,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Iterator, Sequence
 
@@ -44,14 +45,14 @@ from flask import current_app
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
-from ..errors import KGError, ValidationFailed
+from ..errors import KGError, TooManyQueries, ValidationFailed
 from ..formats import Format
 from ..namespaces import all_prefixes
 from . import describe as describing
 from .base import Backend, QueryAnswer, Solutions
 from .jobs import run_job
 from .lru import BoundedLRU
-from .pool import FORK_GUARD
+from .pool import FORK_GUARD, Limits
 from .sources import fingerprint as files_fingerprint
 
 log = logging.getLogger(__name__)
@@ -77,7 +78,8 @@ class Store:
     def __init__(self, backend: Backend, *, fingerprint: str, base_iri: str,
                  workers: int = 2, incoming_limit: int = 50,
                  loaded_at: datetime | None = None,
-                 answer_cache: tuple[int, int] = (QUERY_CACHE_ENTRIES, QUERY_CACHE_BYTES)):
+                 answer_cache: tuple[int, int] = (QUERY_CACHE_ENTRIES, QUERY_CACHE_BYTES),
+                 limits: Limits = Limits(), client_max_queries: int = 2):
         self.backend = backend
         self.fingerprint = fingerprint
         self.base_iri = base_iri
@@ -89,6 +91,10 @@ class Store:
         self._pool = None
         self._pool_lock = threading.Lock()
         self.answers = BoundedLRU(*(answer_cache if backend.name != "remote" else (0, 0)))
+        self.limits = limits
+        self.client_max_queries = max(1, int(client_max_queries))
+        self._clients: dict[str, int] = {}     # queries in the pool per client (zero: absent)
+        self._clients_lock = threading.Lock()
 
     # -- trusted reads (in-process) ------------------------------------------
 
@@ -152,12 +158,14 @@ class Store:
     def protocol_query(self, query: str, *, result_format: Format,
                        default_graph_uris: Sequence[str] = (),
                        named_graph_uris: Sequence[str] = (),
-                       timeout: float, max_rows: int, bounded: bool = False) -> QueryAnswer:
+                       timeout: float, max_rows: int, bounded: bool = False,
+                       client: str | None = None) -> QueryAnswer:
         """Answer an untrusted query: from the answer cache, else in a time-limited worker
         process. ``bounded`` (the sandbox's verdict: one triple pattern, at most LIMIT and
         a small OFFSET) lets the embedded Oxigraph store answer in this thread instead:
         one lazily read index scan, cut at ``max_rows``, costs less than the trip to a
-        worker and cannot run long."""
+        worker and cannot run long. ``client`` (an address) may have at most
+        ``client_max_queries`` queries in the pool at once (TooManyQueries, 429)."""
         key = (query, result_format.name, tuple(default_graph_uris), tuple(named_graph_uris), max_rows)
         use_cache = self.answers.max_entries > 0 and cacheable(query)
         if use_cache:
@@ -172,17 +180,43 @@ class Store:
         if bounded and self.backend.name in IN_PROCESS_BACKENDS:
             answer = run_job(self.backend, job)
         else:
-            answer = self.pool().run(job, timeout)
+            with self._client_slot(client):
+                answer = self.pool().run(job, timeout)
         if use_cache:
             self.answers.put(key, answer)
         return answer
+
+    @contextmanager
+    def _client_slot(self, client: str | None):
+        """One of ``client``'s pool slots for the duration of a query. The table holds
+        only clients with a query running, so its size is bounded by the pool's."""
+        if client is None:
+            yield
+            return
+        with self._clients_lock:
+            held = self._clients.get(client, 0)
+            if held >= self.client_max_queries:
+                raise TooManyQueries(
+                    f"This client already has {held} queries running; at most "
+                    f"{self.client_max_queries} run at once per client.",
+                    hint="Wait for your running queries to finish, then retry.", retry_after=1)
+            self._clients[client] = held + 1
+        try:
+            yield
+        finally:
+            with self._clients_lock:
+                left = self._clients[client] - 1
+                if left:
+                    self._clients[client] = left
+                else:
+                    del self._clients[client]
 
     def pool(self):
         """This process's query pool (created on first use, after any fork)."""
         from .pool import QueryPool
         with self._pool_lock:
             if self._pool is None or not self._pool.usable():
-                self._pool = QueryPool(self.backend, size=self.workers)
+                self._pool = QueryPool(self.backend, size=self.workers, limits=self.limits)
             return self._pool
 
     def close(self) -> None:
@@ -282,7 +316,18 @@ def build_store(config) -> Store:
                  workers=int(config.get("QUERY_WORKERS", 2)),
                  incoming_limit=int(config.get("INCOMING_LINKS_LIMIT", 50)),
                  answer_cache=(int(config.get("QUERY_CACHE_ENTRIES", QUERY_CACHE_ENTRIES)),
-                               int(config.get("QUERY_CACHE_BYTES", QUERY_CACHE_BYTES))))
+                               int(config.get("QUERY_CACHE_BYTES", QUERY_CACHE_BYTES))),
+                 limits=pool_limits(config),
+                 client_max_queries=int(config.get("CLIENT_MAX_QUERIES", 2)))
+
+
+def pool_limits(config) -> Limits:
+    """The query pool's limits from the configuration (``server.config``)."""
+    memory = int(config.get("QUERY_MEMORY_LIMIT_MB", 1024) or 0)
+    return Limits(confinement=str(config.get("QUERY_CONFINEMENT", "seccomp")).lower(),
+                  memory_limit=memory << 20 if memory > 0 else None,
+                  queue=int(config.get("QUERY_QUEUE", 4)),
+                  queue_wait=float(config.get("QUERY_QUEUE_WAIT", 2.0)))
 
 
 def init_app(app) -> None:

@@ -59,6 +59,9 @@ class Backend(ABC):
     """One store implementation."""
 
     name: str = "abstract"
+    #: Does the backend itself talk to the network (a remote store)? Its query workers
+    #: then cannot be network-confined (``server.store.confine``).
+    needs_network: bool = False
 
     @abstractmethod
     def load(self, dataset: Dataset) -> None:

@@ -22,8 +22,16 @@ worker process that is SIGKILLed when it passes its deadline:
   Replacements are forked by the zygote, which has no other threads.
 * The pool belongs to the process that created it: under gunicorn each worker process
   builds its own on first use (``usable()`` is false in a forked child), never the master.
-* Workers call ``backend.after_fork()`` first (a persistent Oxigraph store is reopened
-  read-only there) and leave with ``os._exit``: nothing of the parent runs twice.
+* Workers confine themselves first (``server.store.confine``: no network, no exec,
+  an address-space cap, death with the zygote), then call ``backend.after_fork()`` (a
+  persistent Oxigraph store is reopened read-only there) and leave with ``os._exit``:
+  nothing of the parent runs twice. A worker that cannot be confined answers every job
+  with an error: queries are refused, never run unconfined (unless the operator set
+  ``QUERY_CONFINEMENT=none``).
+* Admission is bounded: at most ``size + queue`` queries are in the pool (running or
+  waiting) and a query waits at most ``queue_wait`` seconds for a worker; beyond
+  either, ``PoolBusy`` (503 with Retry-After) at once, so request threads never pile
+  up behind slow queries.
 """
 from __future__ import annotations
 
@@ -39,6 +47,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 
 from .. import errors
+from . import confine
 from .base import Backend, QueryAnswer
 from .jobs import run_job
 
@@ -92,27 +101,62 @@ class Worker:
     conn: Connection
 
 
+@dataclass(frozen=True)
+class Limits:
+    """What a query worker may use, and how long a query may wait for one."""
+    confinement: str = "seccomp"         # "seccomp" (no network, no exec) or "none"
+    memory_limit: int | None = 1 << 30   # bytes of address space a query may add (None: no cap)
+    queue: int = 4                       # queries that may wait for a busy worker
+    queue_wait: float = 2.0              # seconds a query waits for a worker, at most
+
+
 # -- child processes --------------------------------------------------------------
 
-def _worker_main(backend: Backend, sock: socket.socket) -> None:
-    conn = Connection(sock.detach())
+def _worker_main(backend: Backend, sock: socket.socket, limits: Limits) -> None:
+    fd = sock.detach()
+    conn = Connection(fd)
+    unconfined = None
+    try:
+        confine.die_with_parent()
+        if limits.confinement != "none" and not backend.needs_network:
+            confine.close_inherited_sockets(fd)
+            confine.deny_network()
+    except confine.ConfinementError as exc:
+        unconfined = str(exc)
+        log.error("query worker not confined (%s): it refuses every query", exc)
     backend.after_fork()
+    if limits.memory_limit:
+        confine.limit_memory(limits.memory_limit)
     while True:
         try:
             job = conn.recv()
         except (EOFError, OSError):
             return
         try:
+            if unconfined:
+                raise errors.StoreUnavailable(
+                    "Queries are refused: this server cannot confine its query workers.",
+                    hint="Operator: install libseccomp (Debian: libseccomp2) or set "
+                         "KG_QUERY_CONFINEMENT=none to accept unconfined workers; see the log.")
             reply = ("ok", run_job(backend, job))
         except errors.KGError as exc:
             reply = ("error", type(exc).__name__, exc.message, exc.hint, exc.details)
+        except MemoryError:
+            reply = ("error", "QueryTooLarge", _MEMORY_MESSAGE.format(limits.memory_limit >> 20),
+                     _MEMORY_HINT, {})
         except Exception as exc:  # an engine bug must not kill the worker silently
-            reply = ("error", "KGError", f"the query failed: {type(exc).__name__}: {exc}",
-                     None, {})
+            log.error("query failed in a worker: %s: %s", type(exc).__name__, exc)
+            reply = ("error", "KGError", "The query failed inside the engine.",
+                     "Simplify the query; if it keeps failing, report it.", {})
         conn.send(reply)
 
 
-def _zygote_main(backend: Backend, ctl: socket.socket) -> None:
+_MEMORY_MESSAGE = "The query needed more than the {} MB of memory a query may use, and was stopped."
+_MEMORY_HINT = ("Make the query more selective (LIMIT, more specific patterns, no ORDER BY over "
+                "everything); an operator can raise KG_QUERY_MEMORY_LIMIT_MB.")
+
+
+def _zygote_main(backend: Backend, ctl: socket.socket, limits: Limits) -> None:
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)     # killed workers are reaped at once
     signal.signal(signal.SIGINT, signal.SIG_IGN)              # the server handles Ctrl-C
     signal.signal(signal.SIGTERM, signal.SIG_DFL)             # never run the server's handler
@@ -122,7 +166,7 @@ def _zygote_main(backend: Backend, ctl: socket.socket) -> None:
         if pid == 0:
             _child(lambda: (ctl.close(), ours.close(),
                             signal.signal(signal.SIGCHLD, signal.SIG_DFL),
-                            _worker_main(backend, theirs)))
+                            _worker_main(backend, theirs, limits)))
         theirs.close()
         socket.send_fds(ctl, [pid.to_bytes(8, "little")], [ours.fileno()])
         ours.close()
@@ -143,9 +187,11 @@ def _child(body) -> None:
 # -- the pool (server side) ------------------------------------------------------
 
 class QueryPool:
-    def __init__(self, backend: Backend, size: int = 2):
+    def __init__(self, backend: Backend, size: int = 2, limits: Limits = Limits()):
         self.backend = backend
         self.size = max(1, int(size))
+        self.limits = limits
+        self._admission = threading.BoundedSemaphore(self.size + max(0, int(limits.queue)))
         self.pid = os.getpid()
         self._idle: queue.Queue[Worker] = queue.Queue()
         self._lock = threading.Lock()          # serializes talks with the zygote
@@ -166,7 +212,7 @@ class QueryPool:
         with FORK_GUARD.exclusive():
             pid = os.fork()
             if pid == 0:
-                _child(lambda: (ours.close(), _zygote_main(self.backend, theirs)))
+                _child(lambda: (ours.close(), _zygote_main(self.backend, theirs, self.limits)))
         theirs.close()
         self._zygote_pid, self._ctl = pid, ours
 
@@ -215,14 +261,27 @@ class QueryPool:
     # -- running -------------------------------------------------------------
 
     def run(self, job: dict, timeout: float) -> QueryAnswer:
-        """Run ``job`` in a worker within ``timeout`` seconds, or raise QueryTimeout."""
+        """Run ``job`` in a worker within ``timeout`` seconds, or raise QueryTimeout;
+        PoolBusy at once when the pool's queue is full, or after ``queue_wait``."""
+        if not self._admission.acquire(blocking=False):
+            raise errors.PoolBusy(
+                f"All {self.size} query workers are busy and {self.limits.queue} queries are "
+                "already waiting; the query was not run.",
+                hint="Retry in a moment; an operator can raise KG_QUERY_WORKERS.", retry_after=2)
         try:
-            worker = self._idle.get(timeout=timeout)
+            return self._run_admitted(job, timeout)
+        finally:
+            self._admission.release()
+
+    def _run_admitted(self, job: dict, timeout: float) -> QueryAnswer:
+        wait = min(timeout, self.limits.queue_wait)
+        try:
+            worker = self._idle.get(timeout=wait)
         except queue.Empty:
-            raise errors.QueryTimeout(
-                f"All {self.size} query workers stayed busy for {timeout:g} s; the query was not run.",
+            raise errors.PoolBusy(
+                f"All {self.size} query workers stayed busy for {wait:g} s; the query was not run.",
                 hint="Retry in a moment; an operator can raise KG_QUERY_WORKERS.",
-                timeout=timeout) from None
+                retry_after=max(1, round(wait))) from None
         started = time.monotonic()
         try:
             worker.conn.send(job)
@@ -230,8 +289,13 @@ class QueryPool:
             reply = worker.conn.recv() if ready else None
         except (EOFError, OSError):
             self._replace(worker)
-            raise errors.StoreUnavailable("The query worker died while running the query.",
-                                          hint="Retry; if it happens again, simplify the query.") from None
+            limit = self.limits.memory_limit
+            raise errors.QueryTooLarge(
+                "The query stopped its worker process: it needed more than the "
+                f"{limit >> 20} MB of memory a query may use, or crashed the engine. "
+                "The worker was replaced." if limit else
+                "The query stopped its worker process (it crashed the engine); the worker was replaced.",
+                hint=_MEMORY_HINT) from None
         if reply is None:
             self._replace(worker)
             raise errors.QueryTimeout(

@@ -50,6 +50,7 @@ def _term(binding: dict):
 
 class RemoteBackend(Backend):
     name = "remote"
+    needs_network = True
 
     def __init__(self, endpoint: str):
         self.endpoint = endpoint

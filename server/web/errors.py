@@ -79,6 +79,8 @@ def render_error(exc: Exception):
         resp = Response("".join(prefix + line + "\n" for line in lines),
                         mimetype="text/turtle" if kind == "turtle" else "text/plain")
     resp.status_code = err.status
+    if err.details.get("retry_after"):
+        resp.headers["Retry-After"] = str(int(err.details["retry_after"]))
     if isinstance(exc, HTTPException):
         for key, value in exc.get_headers():
             if key.lower() in ("allow", "retry-after"):
