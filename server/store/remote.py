@@ -16,7 +16,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
+import threading
+import time
 from pathlib import Path
 from typing import Iterator, Sequence
 
@@ -24,15 +27,21 @@ import pyoxigraph as ox
 import requests
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
 
-from ..errors import KGError, QuerySyntaxError, StoreUnavailable
+from ..errors import QuerySyntaxError, StoreUnavailable
 from ..formats import Format
 from . import results
 from .base import Backend, QueryAnswer, Solutions
 from .results import to_rdflib
 
-#: Seconds to wait for the endpoint on trusted queries (untrusted ones are bounded
-#: by the query pool, which kills the worker and so closes the connection).
-TRUSTED_TIMEOUT = 30.0
+log = logging.getLogger(__name__)
+
+#: Seconds to wait for the endpoint on trusted queries when none is configured (the
+#: server passes SPARQL_TIMEOUT; untrusted queries are bounded by the query pool, which
+#: kills the worker and so closes the connection).
+TRUSTED_TIMEOUT = 5.0
+#: Seconds the list of named graphs is reused before the endpoint is asked again (every
+#: SPARQL request needs it; a hung endpoint must not hold every request).
+GRAPH_NAMES_TTL = 30.0
 _JSON = "application/sparql-results+json"
 _NTRIPLES = "application/n-triples"
 
@@ -52,10 +61,13 @@ class RemoteBackend(Backend):
     name = "remote"
     needs_network = True
 
-    def __init__(self, endpoint: str):
+    def __init__(self, endpoint: str, timeout: float = TRUSTED_TIMEOUT):
         self.endpoint = endpoint
+        self.timeout = float(timeout)
         self._session: requests.Session | None = None
         self._session_pid = None
+        self._graphs: tuple[float, list[URIRef]] | None = None
+        self._graphs_lock = threading.Lock()
 
     @property
     def session(self) -> requests.Session:
@@ -79,20 +91,33 @@ class RemoteBackend(Backend):
     # -- HTTP ----------------------------------------------------------------
 
     def _post(self, query: str, accept: str, params: list | None = None,
-              timeout: float | None = TRUSTED_TIMEOUT) -> requests.Response:
+              timeout: float | None = -1) -> requests.Response:
+        """POST a query; ``timeout`` -1 means the trusted-read timeout. Errors say what
+        happened without the endpoint's address or the exception text (both are logged)."""
+        timeout = self.timeout if timeout == -1 else timeout
         try:
             resp = self.session.post(self.endpoint, params=params, data=query.encode("utf-8"),
                                      headers={"Content-Type": "application/sparql-query; charset=utf-8",
                                               "Accept": accept}, timeout=timeout)
+        except requests.Timeout:
+            log.error("remote SPARQL endpoint %s: no answer within %s s", self.endpoint, timeout)
+            raise StoreUnavailable(f"The triplestore behind this service did not answer within {timeout:g} s.",
+                                   hint="Retry later; an operator should check the triplestore.",
+                                   retry_after=5) from None
         except requests.RequestException as exc:
-            raise StoreUnavailable(f"The SPARQL endpoint {self.endpoint} cannot be reached: {exc}",
-                                   hint="Check that the triplestore is running (KG_REMOTE_ENDPOINT).") from None
+            log.error("remote SPARQL endpoint %s cannot be reached: %s", self.endpoint, exc)
+            raise StoreUnavailable("The triplestore behind this service cannot be reached.",
+                                   hint="Retry later; an operator should check the triplestore "
+                                        "(KG_REMOTE_ENDPOINT) and the server log.", retry_after=5) from None
         if resp.status_code == 400:
-            raise QuerySyntaxError(resp.text.strip()[:2000] or "the endpoint refused the query",
+            text = resp.text.strip()[:2000].replace(self.endpoint, "the triplestore")
+            raise QuerySyntaxError(text or "the triplestore refused the query",
                                    hint="Fix the query text (message from the triplestore).")
         if resp.status_code >= 300:
-            raise StoreUnavailable(f"The SPARQL endpoint answered {resp.status_code}: {resp.text[:500]}",
-                                   hint="Check the triplestore's log.")
+            log.error("remote SPARQL endpoint %s answered %s: %s", self.endpoint, resp.status_code,
+                      resp.text[:500])
+            raise StoreUnavailable(f"The triplestore behind this service answered {resp.status_code}.",
+                                   hint="Retry later; an operator should check the triplestore's log.")
         return resp
 
     # -- trusted reads -------------------------------------------------------
@@ -115,8 +140,15 @@ class RemoteBackend(Backend):
             yield r["s"], r["p"], r["o"], r["g"]
 
     def graph_names(self) -> list[URIRef]:
+        """The endpoint's named graphs, reused for ``GRAPH_NAMES_TTL`` seconds."""
+        with self._graphs_lock:
+            if self._graphs is not None and time.monotonic() - self._graphs[0] < GRAPH_NAMES_TTL:
+                return list(self._graphs[1])
         sol = self.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
-        return sorted(r["g"] for r in sol.rows if isinstance(r.get("g"), URIRef))
+        names = sorted(r["g"] for r in sol.rows if isinstance(r.get("g"), URIRef))
+        with self._graphs_lock:
+            self._graphs = (time.monotonic(), names)
+        return list(names)
 
     # -- untrusted queries ---------------------------------------------------
 
@@ -140,7 +172,9 @@ class RemoteBackend(Backend):
         if ctype == _NTRIPLES:
             triples = ox.parse(resp.content, format=ox.RdfFormat.N_TRIPLES)
             return results.graph_answer(triples, result_format, max_rows, prefixes)
-        raise KGError(f"The SPARQL endpoint answered with an unexpected type {ctype!r}.")
+        log.error("remote SPARQL endpoint %s answered with type %r", self.endpoint, ctype)
+        raise StoreUnavailable("The triplestore behind this service answered in an unexpected format.",
+                               hint="An operator should check the triplestore.")
 
 
 def load_into_oxigraph(server_url: str, dataset: Dataset, timeout: float = 300) -> None:
