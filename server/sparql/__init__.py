@@ -1,6 +1,7 @@
 """The read-only SPARQL 1.1 endpoint (issue 4).
 
-    sandbox.py              pure checks every query passes (updates, SERVICE, FROM, size, syntax)
+    lexer.py                the strict lexer (Oxigraph's terminals) and the canonical text the store runs
+    sandbox.py              pure checks every query passes (updates, SERVICE, FROM, size, nesting)
     protocol.py             reading GET / POST form / POST direct requests
     execute.py              running a checked query on the store with the configured limits
     service_description.py  the sd: description served on GET /sparql without a query
