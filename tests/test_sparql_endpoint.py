@@ -296,6 +296,25 @@ def test_with_the_service_check_switched_off_query_workers_still_open_no_connect
     assert via_get(live.url, ASK, "application/sparql-results+json").status_code == 200
 
 
+def test_a_slow_query_hidden_behind_a_carriage_return_runs_in_a_worker_with_its_deadline(live):
+    """Issue 9: the text after "#\r" is code to the engine; it used to be invisible to the
+    sandbox, which took the query for a one-pattern lookup and ran it, without a time
+    limit, in the request thread. Eight at once wedged a web worker."""
+    hidden = ("SELECT * WHERE { ?a ?b ?c #\r . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l "
+              "FILTER(STR(?a) = CONCAT(STR(?l), STR(?g), 'x')) }")
+
+    def send(_):
+        started = time.monotonic()
+        resp = via_get(live.url, hidden, "application/sparql-results+json")
+        return resp.status_code, time.monotonic() - started
+
+    with ThreadPoolExecutor(8) as pool:
+        outcomes = list(pool.map(send, range(8)))
+    assert all(status in (429, 503) for status, _ in outcomes), outcomes
+    assert all(elapsed < TIMEOUT + 2 for _, elapsed in outcomes), outcomes
+    assert via_get(live.url, ASK, "application/sparql-results+json").status_code == 200
+
+
 @pytest.mark.parametrize("send", FORMS.values(), ids=FORMS.keys())
 def test_hidden_deep_nesting_is_refused_and_the_server_keeps_serving(live, send):
     query = "SELECT * WHERE { #\r" + "{" * 9000 + "}" * 9000 + " }"

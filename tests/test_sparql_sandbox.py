@@ -245,7 +245,7 @@ def test_hidden_or_glued_service_and_from_are_refused(query):
 def test_a_comment_ended_by_a_carriage_return_does_not_hide_the_bounded_verdict():
     checked = check("SELECT * WHERE { ?s ?p ?o #\r FILTER(?o) }")
     assert not checked.bounded
-    assert checked.runnable.split("\n", 1)[1] == "SELECT * WHERE { ?s ?p ?o FILTER ( ?o ) }"
+    assert checked.runnable.split("\n", 1)[1] == "SELECT * WHERE { ?s ?p ?o FILTER(?o) }"
 
 
 def test_hidden_deep_nesting_is_counted():

@@ -11,7 +11,8 @@ comment ended by ``\\r``, a keyword glued to a name: Oxigraph reads ``SERVICEex:
   only space, tab, CR, LF; a comment ends at CR or LF; names use the grammar's
   character classes); any other character is a syntax error here, not a guess;
 * the store never sees the client's text: ``emit`` writes the token stream back,
-  comments dropped, one space between tokens, each token on its original line,
+  comments dropped, every gap one space (adjacent tokens stay adjacent), each token on
+  its original line,
   strings re-escaped from their decoded value and IRIs written decoded. What runs is
   what was checked, and error positions map back onto the user's text.
 
@@ -210,20 +211,25 @@ class Emitted:
 
 
 def emit(source: str, tokens: list[Token], header: str = "") -> Emitted:
-    """``header`` (one line, or empty) then the tokens: one space apart, each on the
-    line it had in ``source``, so line numbers stay and columns map back."""
+    """``header`` (one line, or empty) then the tokens, each on the line it had in
+    ``source`` (line numbers stay, columns map back): tokens adjacent in ``source`` stay
+    adjacent (Oxigraph reads ``STR(`` but not ``STR (``), any other gap (spaces,
+    comments) becomes one space."""
     parts: list[str] = [header + "\n"] if header else []
     length = len(parts[0]) if header else 0
     emitted_starts: list[int] = []
     line = written = 1                      # the user's line at the token / at the cursor
-    previous = 0
+    previous, previous_end = 0, 0
     for tok in tokens:
         line += source.count("\n", previous, tok.start)
         previous = tok.start
         if line > written:
             gap, written = "\n" * (line - written), line
-        else:
-            gap = " " if emitted_starts else ""
+        elif emitted_starts and tok.start > previous_end:
+            gap = " "
+        else:                               # adjacent in the source: adjacent here
+            gap = ""
+        previous_end = tok.end
         word = canonical(tok)
         emitted_starts.append(length + len(gap))
         parts += (gap, word)
