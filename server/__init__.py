@@ -12,13 +12,16 @@ from .config import load_config
 __version__ = "0.1.0"
 
 
-def create_app(config: dict | None = None) -> Flask:
-    """Application factory: configuration, store, then one blueprint per area."""
+def create_app(config: dict | None = None, store=None) -> Flask:
+    """Application factory: configuration, store, then one blueprint per area.
+
+    ``store``: a ``server.store.Store`` the caller already started (``serve`` runs the
+    start-up pipeline once, before its workers); else ``server.startup`` runs here."""
     app = Flask(__name__)
     load_config(app, config)
 
-    from . import store
-    store.init_app(app)          # load + validate once, keep in app.extensions
+    from . import store as stores
+    stores.init_app(app, store)  # the start-up pipeline, once; kept in app.extensions
 
     from . import sparql, web
     app.register_blueprint(sparql.bp)

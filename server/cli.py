@@ -12,7 +12,10 @@ then the options given here). Each command is a thin wrapper over plain function
 to add one, write the function and a ``@main.command()`` below.
 
 Exit codes: 0 success; 1 the data does not conform (or is not canonical); 2 the
-data cannot be loaded or checked (syntax error: ``file:line:column: message``).
+data cannot be loaded or checked (syntax error: ``file:line:column: message``; a
+missing folder, an empty data folder, a file or literal over its size limit, a SHACL
+engine that cannot run) or the store cannot be used (served by another server,
+corrupted). ``validate`` and ``serve`` run the one start-up pipeline, ``server.startup``.
 """
 from __future__ import annotations
 
@@ -24,7 +27,8 @@ import click
 from flask import Config
 
 from .config import DEFAULTS, ROOT, load_config
-from .errors import DataLoadError, KGError
+from .errors import DataDoesNotConform, DataLoadError, KGError, StartupError
+from .startup import ENGINES
 
 EXIT_OK, EXIT_INVALID, EXIT_UNLOADABLE = 0, 1, 2
 
@@ -45,70 +49,34 @@ def dataset_options(command):
             ("--shapes", "SHAPES_DIR", "folder of SHACL shapes")]):
         command = click.option(name, key.lower(), type=click.Path(file_okay=False),
                                help=f"{what} [default: {DEFAULTS[key]}; env KG_{key}]")(command)
+    command = click.option("--allow-empty", "allow_empty", is_flag=True, default=None,
+                           help="accept a data folder without RDF files (only the ontology and "
+                                "shapes) [env KG_ALLOW_EMPTY_DATA]")(command)
     return click.option("--base-iri", "base_iri", help="canonical base IRI [env KG_BASE_IRI]")(command)
 
 
-def dataset_settings(ontology_dir=None, data_dir=None, shapes_dir=None, base_iri=None, **more) -> Config:
+def dataset_settings(ontology_dir=None, data_dir=None, shapes_dir=None, base_iri=None,
+                     allow_empty=None, **more) -> Config:
     return settings(ONTOLOGY_DIR=ontology_dir, DATA_DIR=data_dir, SHAPES_DIR=shapes_dir,
-                    BASE_IRI=base_iri, **more)
-
-
-ENGINES = ("auto", "pyshacl", "turbo")
-
-
-def shacl_engine(engine: str = "auto"):
-    """A ``validate(data, shapes, ontology)`` function: pySHACL (the reference), or
-    pyshacl-turbo through ``server.validation_fast`` ("auto": turbo where it is
-    installed and known to agree with pySHACL)."""
-    from . import validation
-    if engine == "pyshacl":
-        return validation.validate
-    try:
-        from .validation_fast import validate_with
-    except ImportError:
-        if engine == "turbo":
-            raise click.UsageError("the turbo engine is not available: use --engine pyshacl")
-        return validation.validate
-    return lambda data, shapes, ontology: validate_with(engine, data, shapes, ontology)
-
-
-def check_dataset(config, engine: str = "auto"):
-    """Load the dataset folders of ``config`` and run every check (an ``Outcome``).
-    Raises DataLoadError when a file cannot be parsed."""
-    from .loader import load_dataset
-    from .report import check
-    loaded = load_dataset(config["ONTOLOGY_DIR"], config["DATA_DIR"], config["SHAPES_DIR"],
-                          config["BASE_IRI"])
-    return check(loaded, config["BASE_IRI"], validator=shacl_engine(engine))
+                    BASE_IRI=base_iri, ALLOW_EMPTY_DATA=allow_empty, **more)
 
 
 def run_checks(config, fmt: str = "text", out=None, engine: str = "auto") -> int:
-    """Check the dataset, print the report on ``out`` (stdout), return the exit code."""
-    from . import report
+    """Check the dataset (stages 1-3 of ``server.startup``), print the report on ``out``
+    (stdout), return the exit code."""
+    from . import report, startup
     out = out or sys.stdout
     try:
-        outcome = check_dataset(config, engine)
-    except DataLoadError as error:
-        if fmt == "json":
-            out.write(json.dumps(report.load_error_json(error), indent=2) + "\n")
-        else:
-            out.write(report.load_error_text(error))
-        return EXIT_UNLOADABLE
-    except Exception as error:             # pySHACL could not run: a failure to fix, not a report
-        if not _is_validation_failure(error):
-            raise
-        out.write(f"could not validate: {error}\n")
-        return EXIT_UNLOADABLE
+        outcome = startup.validate_files(config, engine)
+    except StartupError as error:          # unparsable, folder, size, or the engine could not run
+        out.write(json.dumps(report.error_json(error), indent=2) + "\n" if fmt == "json"
+                  else report.error_text(error))
+        return error.exit_code
     if fmt == "json":
         out.write(json.dumps(report.render_json(outcome), indent=2) + "\n")
     else:
         out.write(report.render_text(outcome))
     return EXIT_OK if outcome.conforms else EXIT_INVALID
-
-
-def _is_validation_failure(error: Exception) -> bool:
-    from . import validation
-    return isinstance(error, validation.ValidationFailed)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -121,12 +89,13 @@ def main():
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--engine", type=click.Choice(ENGINES), default="auto", show_default=True,
               help="SHACL engine: pyshacl (reference) or turbo (same answers, faster); auto picks turbo if installed")
-def validate(ontology_dir, data_dir, shapes_dir, base_iri, fmt, engine):
+def validate(ontology_dir, data_dir, shapes_dir, allow_empty, base_iri, fmt, engine):
     """Validate the data against the shapes; print every problem with its file.
 
     Exit 0 when the data conforms (warnings do not fail), 1 on violations,
-    2 when a file cannot be parsed."""
-    config = dataset_settings(ontology_dir, data_dir, shapes_dir, base_iri)
+    2 when it cannot be loaded or checked (a file does not parse, a folder is missing
+    or empty, a file or literal is over its size limit, the engine cannot run)."""
+    config = dataset_settings(ontology_dir, data_dir, shapes_dir, base_iri, allow_empty)
     sys.exit(run_checks(config, fmt, engine=engine))
 
 
@@ -146,20 +115,27 @@ def validate(ontology_dir, data_dir, shapes_dir, base_iri, fmt, engine):
 @click.option("--store-path", type=click.Path(file_okay=False),
               help="directory of a persistent Oxigraph store [env KG_STORE_PATH]")
 @click.option("--remote-endpoint", help="SPARQL endpoint of the remote backend [env KG_REMOTE_ENDPOINT]")
+@click.option("--rebuild", is_flag=True,
+              help="rebuild the persistent store (--store-path) from the files even if it matches them "
+                   "(e.g. after it was reported corrupted); refused while another server serves it")
 @dataset_options
 @click.option("--engine", type=click.Choice(ENGINES), default="auto", show_default=True,
               help="SHACL engine: pyshacl (reference) or turbo (same answers, faster); auto picks turbo if installed")
 def serve(host, port, workers, threads, dev, access_log, allow_invalid, backend, store_path, remote_endpoint,
-          ontology_dir, data_dir, shapes_dir, base_iri, engine):
+          rebuild, ontology_dir, data_dir, shapes_dir, allow_empty, base_iri, engine):
     """Validate the data, then serve it (gunicorn on 127.0.0.1:8080 by default).
 
     Refuses to start on data that does not conform unless --allow-invalid."""
-    config = dataset_settings(ontology_dir, data_dir, shapes_dir, base_iri,
+    config = dataset_settings(ontology_dir, data_dir, shapes_dir, base_iri, allow_empty,
                               ALLOW_INVALID=allow_invalid, STORE_BACKEND=backend,
                               STORE_PATH=store_path, REMOTE_ENDPOINT=remote_endpoint)
-    code = preflight(config, engine)
+    code, started = preflight(config, engine, rebuild)
     if code is not None:
         sys.exit(code)
+    if getattr(started.store.backend, "folder", None) is not None:
+        # a persistent store stays open, holding its shared lock, while this process serves
+        click.get_current_context().call_on_close(started.store.close)
+    del started               # the parsed dataset and the report are not kept
     overrides = {key: config[key] for key in DEFAULTS}
     overrides["VALIDATE_ON_START"] = False          # done above, once, not per worker
     try:
@@ -172,44 +148,34 @@ def serve(host, port, workers, threads, dev, access_log, allow_invalid, backend,
         sys.exit(EXIT_UNLOADABLE)
 
 
-def preflight(config, engine: str = "auto") -> int | None:
-    """Validate before serving (when VALIDATE_ON_START): an exit code to stop with, or None.
-    A remote backend serves a store we do not load, so there are no files to check."""
-    if not config.get("VALIDATE_ON_START") or config.get("STORE_BACKEND") == "remote":
-        return None
-    marker = validated_marker(config)
-    if marker is not None and marker.is_file() and marker.read_text() == _fingerprint(config):
-        click.echo(f"data unchanged since it last conformed ({marker}); not validating again", err=True)
-        return None
-    click.echo(f"validating {config['DATA_DIR']} ...", err=True)
-    code = run_checks(config, "text", out=sys.stderr, engine=engine)
-    if code == EXIT_OK:
-        if marker is not None:
-            marker.parent.mkdir(parents=True, exist_ok=True)
-            marker.write_text(_fingerprint(config))
-        return None
-    if code == EXIT_INVALID and config.get("ALLOW_INVALID"):
-        click.echo("serving data that does not conform (--allow-invalid / KG_ALLOW_INVALID)", err=True)
-        return None
-    if code == EXIT_INVALID:
-        click.echo("refusing to serve: the data does not conform to the shapes (report above). "
-                   "Fix the violations, or pass --allow-invalid to serve it anyway.", err=True)
-    else:
-        click.echo("refusing to serve: the data cannot be loaded (errors above).", err=True)
-    return code
+def preflight(config, engine: str = "auto", rebuild: bool = False):
+    """Run the start-up pipeline (``server.startup``) before serving: ``(None, Started)``
+    to serve, or ``(exit code, None)`` to stop with, the report or error printed on stderr."""
+    from . import startup
+    say = lambda line: click.echo(line, err=True)         # noqa: E731
+    try:
+        started = startup.start(config, engine=engine, rebuild=rebuild, say=say)
+    except StartupError as error:
+        say(refusal(error))
+        return error.exit_code, None
+    if started.outcome is not None:
+        from . import report
+        say(report.render_text(started.outcome).rstrip("\n"))
+        if not started.outcome.conforms:
+            say("serving data that does not conform (--allow-invalid / KG_ALLOW_INVALID)")
+    return None, started
 
 
-def validated_marker(config):
-    """With a persistent store, the file remembering the fingerprint of the files that
-    last conformed: a restart on unchanged files skips validation (cold start)."""
-    from pathlib import Path
-    return Path(config["STORE_PATH"]) / "kg-validated" if config.get("STORE_PATH") else None
-
-
-def _fingerprint(config) -> str:
-    from .store.sources import fingerprint
-    return fingerprint(config["BASE_IRI"], config["ONTOLOGY_DIR"], config["DATA_DIR"],
-                       config["SHAPES_DIR"])
+def refusal(error: StartupError) -> str:
+    """What ``serve`` prints when the pipeline refuses: the report or errors, then why."""
+    from . import report                      # imports pySHACL: only when there is a report
+    if isinstance(error, DataDoesNotConform):
+        return (report.render_text(error.outcome) +
+                "refusing to serve: the data does not conform to the shapes (report above). "
+                "Fix the violations, or pass --allow-invalid to serve it anyway.")
+    if isinstance(error, DataLoadError):
+        return report.load_error_text(error) + "refusing to serve: the data cannot be loaded (errors above)."
+    return f"refusing to serve: {error.message}" + (f"\n  {error.hint}" if error.hint else "")
 
 
 def run_gunicorn(overrides: dict, host: str, port: int, workers: int,

@@ -31,6 +31,15 @@ DEFAULTS: dict[str, object] = {
     "VALIDATE_ON_START": True,
     # Serve data that does not conform anyway (explicit opt-in, prints the report).
     "ALLOW_INVALID": False,
+    # Start with a data folder that holds no RDF file (only the ontology and shapes are
+    # served). Off: an empty data folder stops the start. A configured folder that does
+    # not exist (a misspelled path) always stops it.
+    "ALLOW_EMPTY_DATA": False,
+    # Largest dataset file, in bytes; a larger one stops the start (names the file).
+    "MAX_FILE_BYTES": 512 * 1024 * 1024,
+    # Largest literal (or IRI) in the data, in UTF-8 bytes; a larger one stops the start
+    # (names the file and the subject) before the store's parser or loader chokes on it.
+    "MAX_LITERAL_BYTES": 1024 * 1024,
     # Wall-clock limit of one SPARQL query, in seconds.
     "SPARQL_TIMEOUT": 5.0,
     # Most result rows one SPARQL answer carries; more are cut and the cut is announced.

@@ -16,12 +16,26 @@
     ├── QueryTimeout             (503) the query ran past the wall-clock limit and was stopped
     ├── QueryTooLarge            (503) the query needed more memory than a query may use
     ├── PoolBusy                 (503) every query worker busy and the queue full (Retry-After)
-    └── StoreUnavailable         (503) the backend cannot be reached
+    ├── StoreUnavailable         (503) the backend cannot be reached
+    └── StartupError             (exit 2) the service cannot start on this configuration
+        ├── DataLoadError        (exit 2) a file cannot be parsed (file:line:column)
+        │   └── DataTooLarge     (exit 2) a file or one of its terms is over MAX_FILE_BYTES /
+        │                                 MAX_LITERAL_BYTES (names file and subject)
+        ├── DataFolderError      (exit 2) a dataset folder is missing, or the data folder
+        │                                 holds no RDF file (unless ALLOW_EMPTY_DATA)
+        ├── ValidationCouldNotRun (exit 2) the SHACL engine could not run: a failure to fix
+        ├── DataDoesNotConform   (exit 1) the data violates the shapes: a report to show
+        │                                 (``.outcome``), unless ALLOW_INVALID
+        └── StoreError           (exit 2) the persistent store cannot be used
+            ├── StoreInUse       (exit 2) another server serves it: it cannot be rebuilt now
+            └── StoreCorrupted   (exit 2) its files differ from its manifest: rebuild it
 
 An error with a ``retry_after`` detail is sent with a ``Retry-After`` header.
 
-``DataLoadError`` and ``ValidationFailed`` are not HTTP errors: they stop the CLI
-(``validate``/``serve``) with a report and a non-zero exit.
+``StartupError`` and its subclasses are not HTTP errors: they stop the start-up
+pipeline (``server.startup``: ``validate``, ``serve``, ``create_app``) and the CLI exits
+with their ``exit_code`` (1: the data does not conform; 2: it cannot be loaded or
+checked, or the store cannot be used), printing the message and the hint.
 """
 from __future__ import annotations
 
@@ -104,18 +118,76 @@ class StoreUnavailable(KGError):
     status, title = 503, "Store unavailable"
 
 
-class DataLoadError(Exception):
-    """A data, ontology or shapes file could not be parsed (names file, line, column)."""
+class StartupError(KGError):
+    """The service cannot start on this configuration (not an HTTP error): ``exit_code``
+    is what the CLI exits with; the message says what is wrong, the hint what to do."""
+    title = "Cannot start"
+    exit_code = 2
 
-    def __init__(self, path: str, message: str, line: int | None = None, column: int | None = None):
+
+class DataLoadError(StartupError):
+    """A data, ontology or shapes file could not be parsed (names file, line, column)."""
+    title = "A file cannot be loaded"
+
+    def __init__(self, path: str, message: str, line: int | None = None, column: int | None = None,
+                 *, hint: str | None = None):
         where = path + (f":{line}" if line else "") + (f":{column}" if column else "")
-        super().__init__(f"{where}: {message}")
+        super().__init__(f"{where}: {message}", hint=hint)
         self.path, self.line, self.column, self.reason = path, line, column, message
 
 
-class ValidationFailed(Exception):
-    """The data does not conform to the shapes (carries the report)."""
+class DataTooLarge(DataLoadError):
+    """A file over MAX_FILE_BYTES, or a term (literal or IRI) over MAX_LITERAL_BYTES: the
+    loader refuses it before anything else breaks on it (``subject`` names the resource)."""
+    title = "Data over the configured size limits"
 
-    def __init__(self, report):
-        super().__init__("the data does not conform to the shapes")
-        self.report = report
+    def __init__(self, path: str, message: str, *, subject: str | None = None,
+                 hint: str | None = None):
+        super().__init__(path, message, hint=hint)
+        self.subject = subject
+
+
+class DataFolderError(StartupError):
+    """A configured dataset folder does not exist, or the data folder holds no RDF file."""
+    title = "Dataset folder missing or empty"
+
+
+class ValidationCouldNotRun(StartupError):
+    """The SHACL engine could not run (malformed shapes, engine missing): nothing was
+    judged, so nothing is served, whatever ALLOW_INVALID says. A failure to fix."""
+    title = "Validation could not run"
+
+
+class DataDoesNotConform(StartupError):
+    """The data does not conform to the shapes: ``outcome`` (a ``server.report.Outcome``)
+    is the report to show. Not a failure of the tool: the curator fixes the data."""
+    title = "The data does not conform"
+    exit_code = 1
+
+    def __init__(self, outcome):
+        counts = outcome.counts()
+        extra = [f"{n} {what}" for n, what in ((len(outcome.shape_problems), "shape problem(s)"),
+                                               (len(outcome.undeclared), "undeclared term(s)")) if n]
+        super().__init__(
+            f"The data does not conform to the shapes: {counts['Violation']} violation(s)"
+            + (f", {', '.join(extra)}" if extra else "") + ".",
+            hint="Fix the problems the report lists (each names its file), or pass "
+                 "--allow-invalid (KG_ALLOW_INVALID=true) to serve it anyway.")
+        self.outcome = outcome
+
+
+class StoreError(StartupError):
+    """The persistent store (STORE_PATH) cannot be opened or built."""
+    title = "Store cannot be used"
+
+
+class StoreInUse(StoreError):
+    """Another process serves the store (it holds the store's shared lock): rebuilding it
+    now would change the data under that server."""
+    title = "Store in use by another server"
+
+
+class StoreCorrupted(StoreError):
+    """The store's files differ from the manifest written when it was built (or it cannot
+    be opened): it is never served; the hint names the command that rebuilds it."""
+    title = "Store corrupted"

@@ -14,6 +14,13 @@ Graph naming (docs/modeling-contract.md, "Files and graphs"):
 Every file is parsed once, on its own, before it joins the dataset: a broken file
 never half-loads. All broken files of a run are collected and raised together as
 ``DataLoadErrors`` (a ``DataLoadError``), each naming file, line and column.
+
+Size limit: given ``max_term_bytes`` (``MAX_LITERAL_BYTES``), a literal or IRI longer
+than that is a ``DataTooLarge`` error naming the file and the subject. Only files
+larger than the limit can hold such a term (no Turtle, N-Triples or JSON escape makes
+text longer), so only they, and RDF/XML files (entities expand), are looked at: the
+pyoxigraph path checks each statement as it is read, the rdflib path scans the parsed
+file once. pyoxigraph's own 16 MB term buffer is reported the same way.
 """
 from __future__ import annotations
 
@@ -28,7 +35,7 @@ from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.plugins.parsers.notation3 import BadSyntax
 from rdflib.term import Node
 
-from .errors import DataLoadError
+from .errors import DataLoadError, DataTooLarge
 
 #: File suffix -> (rdflib parser name, pyoxigraph format name or None).
 SYNTAXES: dict[str, tuple[str, str | None]] = {
@@ -51,9 +58,10 @@ class DataLoadErrors(DataLoadError):
     """One or more files could not be parsed; ``errors`` holds one DataLoadError per file."""
 
     def __init__(self, errors: list[DataLoadError]):
-        Exception.__init__(self, "\n".join(str(e) for e in errors))
         first = errors[0]
-        self.path, self.line, self.column, self.reason = first.path, first.line, first.column, first.reason
+        super().__init__(first.path, first.reason, first.line, first.column, hint=first.hint)
+        self.message = "\n".join(str(e) for e in errors)
+        self.args = (self.message,)
         self.errors = errors
 
 
@@ -98,17 +106,19 @@ def rdf_files(folder: str | Path | None) -> list[Path]:
     return sorted(p for p in Path(folder).rglob("*") if p.is_file() and p.suffix in SYNTAXES)
 
 
-def parse_file(path: str | Path) -> Dataset:
+def parse_file(path: str | Path, max_term_bytes: int | None = None) -> Dataset:
     """Parse one file into a fresh Dataset (triple syntaxes land in its default graph).
 
-    Raises ``DataLoadError`` with the file name, line and column of a syntax error."""
+    Raises ``DataLoadError`` with the file name, line and column of a syntax error, and
+    ``DataTooLarge`` for a term over ``max_term_bytes`` (None: no limit)."""
     path = Path(path)
     syntax = SYNTAXES.get(path.suffix)
     if syntax is None:
         raise DataLoadError(str(path), f"unknown RDF file suffix {path.suffix!r}; "
                                        f"use one of {', '.join(sorted(SYNTAXES))}")
+    limit = max_term_bytes if may_hold_long_terms(path, max_term_bytes) else None
     if syntax[0] in FAST_SYNTAXES and not _mentions(path, b"XMLSchema#string>"):
-        return parse_lines_fast(path, syntax[1])
+        return parse_lines_fast(path, syntax[1], limit)
     parsed = Dataset()
     try:
         if syntax[0] in QUAD_SYNTAXES:
@@ -117,10 +127,63 @@ def parse_file(path: str | Path) -> Dataset:
             parsed.default_graph.parse(path, format=syntax[0])
     except Exception as exc:          # rdflib parsers raise many unrelated types
         raise syntax_error(path, exc) from exc
+    if limit is not None:
+        for s, p, o, _g in parsed.quads((None, None, None, None)):
+            for term in (o, s):
+                if term_too_long(term, limit):
+                    raise too_long(path, term, s, p, limit)
     return parsed
 
 
-def parse_lines_fast(path: Path, format_name: str) -> Dataset:
+def may_hold_long_terms(path: Path, limit: int | None) -> bool:
+    """Can ``path`` hold a term over ``limit`` bytes? Only if the file is larger, or it is
+    RDF/XML (entity references expand)."""
+    return bool(limit) and (SYNTAXES.get(path.suffix, ("",))[0] == "xml" or path.stat().st_size > limit)
+
+
+def term_too_long(term, limit: int) -> bool:
+    """Is the text of ``term`` (rdflib or pyoxigraph) over ``limit`` UTF-8 bytes?"""
+    text = _text(term)
+    if len(text) * 4 <= limit:                  # cheap: no encoding for ordinary terms
+        return False
+    return len(text) > limit or len(text.encode("utf-8", "surrogatepass")) > limit
+
+
+def too_long(path: Path, term, subject, predicate, limit: int,
+             statement: int | None = None) -> DataTooLarge:
+    """The error for a term over MAX_LITERAL_BYTES: file, size, subject and predicate
+    (and which statement of the file, when it was read in order)."""
+    kind = "literal" if type(term).__name__ == "Literal" else "IRI"
+    size = len(_text(term).encode("utf-8", "surrogatepass"))
+    subject_text = _shown(subject)
+    where = f" (statement {statement:,} of the file)" if statement else ""
+    return DataTooLarge(
+        str(path), f"a {kind} of {size:,} bytes is over MAX_LITERAL_BYTES ({limit:,}): "
+                   f"subject {subject_text}, predicate {_shown(predicate)}{where}",
+        subject=subject_text,
+        hint="Shorten the value (or link to a document that holds it), or raise "
+             "KG_MAX_LITERAL_BYTES if such values are intended.")
+
+
+def _text(term) -> str:
+    """The lexical text of an rdflib term (a ``str``) or a pyoxigraph term (``.value``)."""
+    return term if isinstance(term, str) else term.value
+
+
+def _shown(term) -> str:
+    """``<iri>`` or ``_:label`` (rdflib or pyoxigraph), for messages."""
+    blank = type(term).__name__ in ("BNode", "BlankNode")
+    return f"_:{_text(term)}" if blank else f"<{_text(term)}>"
+
+
+def parser_buffer_error(path: Path, err: MemoryError, statements: int) -> DataTooLarge:
+    """pyoxigraph's parser stops at a term over its 16 MB buffer: say where, as a size error."""
+    return DataTooLarge(str(path), f"a term is too large for the parser ({err}) after statement "
+                                   f"{statements:,}: it is far over MAX_LITERAL_BYTES",
+                        hint="Shorten the value (or link to a document that holds it).")
+
+
+def parse_lines_fast(path: Path, format_name: str, max_term_bytes: int | None = None) -> Dataset:
     """N-Triples / N-Quads through pyoxigraph's parser (several times faster than
     rdflib's on large files), into the same rdflib Dataset rdflib would build: triple
     syntaxes in the default graph, the graph names of an N-Quads file kept, blank
@@ -152,12 +215,24 @@ def parse_lines_fast(path: Path, format_name: str) -> Dataset:
                                     else parsed.graph(term(name)))
         return found
 
+    read = 0
+
+    def statements():
+        nonlocal read
+        for q in ox.parse(path=str(path), format=getattr(ox.RdfFormat, format_name)):
+            read += 1
+            if max_term_bytes is not None and term_too_long(q.object, max_term_bytes):
+                raise too_long(path, q.object, q.subject, q.predicate, max_term_bytes, read)
+            yield q
+
     try:
         parsed.addN((term(q.subject), term(q.predicate), term(q.object), context(q.graph_name))
-                    for q in ox.parse(path=str(path), format=getattr(ox.RdfFormat, format_name)))
+                    for q in statements())
     except SyntaxError as err:
         message = err.msg.split(": ", 1)[1] if ": " in err.msg else err.msg
         raise DataLoadError(str(path), f"syntax error: {message}", err.lineno, err.offset) from None
+    except MemoryError as err:
+        raise parser_buffer_error(path, err, read) from None
     except (OSError, ValueError) as err:
         raise DataLoadError(str(path), f"{type(err).__name__}: {err}") from None
     return parsed
@@ -233,8 +308,10 @@ def _oxigraph_position(path: Path) -> tuple[int | None, int | None, str | None]:
 
 # -- the whole dataset -----------------------------------------------------------
 
-def load_dataset(ontology_dir, data_dir, shapes_dir, base_iri: str) -> LoadedDataset:
-    """Parse the three folders into one Dataset (graph names: see the module docstring).
+def load_dataset(ontology_dir, data_dir, shapes_dir, base_iri: str, *,
+                 max_term_bytes: int | None = None) -> LoadedDataset:
+    """Parse the three folders into one Dataset (graph names: see the module docstring),
+    each file once. ``max_term_bytes``: see the module docstring (None: no limit).
 
     Raises ``DataLoadErrors`` listing every file that could not be parsed."""
     base = base_iri if base_iri.endswith("/") else base_iri + "/"
@@ -250,7 +327,7 @@ def load_dataset(ontology_dir, data_dir, shapes_dir, base_iri: str) -> LoadedDat
     plan += [(path, URIRef(base + "graph/" + path.stem), True) for path in rdf_files(data_dir)]
     for path, default_name, keep_names in plan:
         try:
-            parsed = parse_file(path)
+            parsed = parse_file(path, max_term_bytes)
         except DataLoadError as err:
             errors.append(err)
             continue

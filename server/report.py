@@ -5,6 +5,7 @@ then a summary of the dataset.
     render_text(outcome) -> str                  the human-readable report
     render_json(outcome) -> dict                 the same, for machines
     load_error_text(error) / load_error_json()   when the files could not be parsed
+    error_text(error) / error_json(error)        any start-up failure (``StartupError``)
 
 Checks: SHACL validation of the union of the data graphs (``server.validation``; the
 ontology goes in as ``ont_graph``, nothing else is mixed in), the shapes themselves
@@ -22,7 +23,7 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, NamespaceManager
 from rdflib.term import Literal, Node
 
-from .errors import DataLoadError
+from .errors import DataLoadError, DataTooLarge, StartupError
 from .loader import LoadedDataset
 from .namespaces import all_prefixes, dataset_namespaces
 from .validation import Result, ValidationReport, check_shapes, undeclared_terms, validate
@@ -218,7 +219,15 @@ def load_errors(error: DataLoadError) -> list[DataLoadError]:
 
 
 def load_error_text(error: DataLoadError) -> str:
-    lines = [f"{relative(e.path)}:{e.line or '?'}:{e.column or '?'}: {e.reason}" for e in load_errors(error)]
+    lines, hints = [], []
+    for e in load_errors(error):
+        where = relative(e.path) if isinstance(e, DataTooLarge) else \
+            f"{relative(e.path)}:{e.line or '?'}:{e.column or '?'}"
+        lines.append(f"{where}: {e.reason}")
+        if isinstance(e, DataTooLarge) and e.hint and e.hint not in hints:
+            hints.append(e.hint)
+    if hints:
+        return "\n".join(lines + [f"{len(lines)} file(s) could not be loaded: {' '.join(hints)}"]) + "\n"
     return "\n".join(lines + [f"{len(lines)} file(s) could not be parsed: fix the syntax at the "
                               "positions above, then run validate again."]) + "\n"
 
@@ -226,4 +235,20 @@ def load_error_text(error: DataLoadError) -> str:
 def load_error_json(error: DataLoadError) -> dict:
     return {"conforms": False, "loaded": False,
             "errors": [{"file": relative(e.path), "line": e.line, "column": e.column,
-                        "message": e.reason} for e in load_errors(error)]}
+                        "message": e.reason, "kind": type(e).__name__,
+                        **({"subject": e.subject} if isinstance(e, DataTooLarge) else {})}
+                       for e in load_errors(error)]}
+
+
+def error_text(error: StartupError) -> str:
+    """Any start-up failure: the files' errors, or what is wrong and what to do."""
+    if isinstance(error, DataLoadError):
+        return load_error_text(error)
+    return error.message + (f"\n  {error.hint}" if error.hint else "") + "\n"
+
+
+def error_json(error: StartupError) -> dict:
+    if isinstance(error, DataLoadError):
+        return load_error_json(error)
+    return {"conforms": False, "loaded": False,
+            "errors": [{"kind": type(error).__name__, "message": error.message, "hint": error.hint}]}

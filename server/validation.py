@@ -19,8 +19,9 @@ dataset (the loader and the ``python -m server validate`` command do that).
         Terms of ``namespace`` used anywhere in ``graphs`` but not declared
         (given an rdf:type) in ``ontology``.
 
-"The data does not conform" is a report (a ValidationReport); "we could not validate"
-is an exception: ValidationFailed.
+"The data does not conform" is a report (a ValidationReport; ``server.startup``'s gate
+turns it into ``DataDoesNotConform``); "we could not validate" is an exception:
+``ValidationCouldNotRun`` (``server.errors``), a failure to fix.
 """
 from __future__ import annotations
 
@@ -33,11 +34,9 @@ from rdflib import Graph, Namespace, URIRef
 from rdflib.namespace import RDF, SH
 from rdflib.term import Node
 
+from .errors import ValidationCouldNotRun
+
 SEVERITY_ORDER = {SH.Violation: 0, SH.Warning: 1, SH.Info: 2}
-
-
-class ValidationFailed(RuntimeError):
-    """pySHACL could not run (for instance the shapes are malformed): fix the shapes."""
 
 
 @dataclass(frozen=True, order=False)
@@ -92,13 +91,16 @@ class ValidationReport:
         return [r for r in self.results if r.severity == SH.Info]
 
 
+SHAPES_HINT = "Check the shapes (server.validation.check_shapes), fix them, then validate again."
+
+
 def validate(data: Graph, shapes: Graph, ontology: Graph) -> ValidationReport:
     """Validate ``data`` (a union of all data graphs) against ``shapes``.
 
     The ontology is mixed into a copy of the data (``with_ontology``), so subclass
     instances are targeted and ontology individuals satisfy ``sh:class``; ``data``
     itself is not modified.
-    Raises ValidationFailed if pySHACL cannot run.
+    Raises ValidationCouldNotRun if pySHACL cannot run.
     """
     try:
         _conforms, report_graph, _text = pyshacl.validate(
@@ -109,9 +111,11 @@ def validate(data: Graph, shapes: Graph, ontology: Graph) -> ValidationReport:
             allow_warnings=True,
         )
     except Exception as exc:  # pySHACL raises a variety of errors for bad shapes
-        raise ValidationFailed(f"SHACL validation could not run: {str(exc).rstrip('.')}. Check the shapes with check_shapes().") from exc
+        raise ValidationCouldNotRun(f"SHACL validation could not run: {str(exc).rstrip('.')}.",
+                                    hint=SHAPES_HINT) from exc
     if not isinstance(report_graph, Graph):  # pySHACL reports some failures as a value, not an exception
-        raise ValidationFailed(f"SHACL validation could not run: {str(report_graph).rstrip('.')}. Check the shapes with check_shapes().")
+        raise ValidationCouldNotRun(f"SHACL validation could not run: {str(report_graph).rstrip('.')}.",
+                                    hint=SHAPES_HINT)
     return ValidationReport(results=results_from_report(report_graph))
 
 
@@ -155,7 +159,11 @@ def check_shapes(shapes: Graph) -> list[str]:
     """Problems with the shapes graph itself; an empty list means none were found."""
     problems = [f"unknown SHACL term {term.n3()}: not in the SHACL vocabulary (a typo, or a stray ':'?)"
                 for term in sorted(unknown_shacl_terms(shapes))]
-    conforms, report_graph, _text = meta_validate(shapes, inference="none")
+    try:
+        conforms, report_graph, _text = meta_validate(shapes, inference="none")
+    except Exception as exc:  # pySHACL raises a variety of errors for shapes it cannot read
+        raise ValidationCouldNotRun(f"SHACL-for-SHACL could not check the shapes: {exc}",
+                                    hint=SHAPES_HINT) from exc
     if not conforms:
         for r in results_from_report(report_graph):
             problems.append(f"SHACL-for-SHACL: shape {r.focus_node.n3()}: {r.message}")
@@ -181,5 +189,5 @@ def undeclared_terms(graphs: Iterable[Graph], ontology: Graph, namespace: str | 
     return used - declared
 
 
-__all__ = ["Result", "ValidationReport", "ValidationFailed", "validate", "with_ontology", "results_from_report",
+__all__ = ["Result", "ValidationReport", "ValidationCouldNotRun", "validate", "with_ontology", "results_from_report",
            "check_shapes", "unknown_shacl_terms", "undeclared_terms"]

@@ -25,6 +25,8 @@ from typing import Callable
 from rdflib import Graph, Literal
 from rdflib.namespace import XSD
 
+from .errors import ValidationCouldNotRun
+
 ENGINES = ("pyshacl", "turbo")
 
 #: Where pyshacl-turbo 0.6.5 was seen to answer differently from pySHACL 0.40.1: on
@@ -87,7 +89,8 @@ def choose_engine(preferred: str = "auto", data=None) -> str:
         raise ValueError(f"Unknown SHACL engine {preferred!r}: use auto, {', '.join(ENGINES)}.")
     if preferred != "auto":
         if preferred == "turbo" and not turbo_available():
-            raise RuntimeError("pyshacl-turbo is not installed: pip install pyshacl-turbo==0.6.5")
+            raise ValidationCouldNotRun("pyshacl-turbo is not installed.",
+                                        hint="pip install pyshacl-turbo==0.6.5, or use the pyshacl engine.")
         return preferred
     if not turbo_available():
         return "pyshacl"
@@ -115,16 +118,17 @@ def validate_fast(data, shapes: Graph, ontology: Graph | None = None):
                         "pyshacl-turbo's native readers disagree with pySHACL on integer datatypes.")
     from pyshacl_turbo import validate as turbo_validate
 
-    from .validation import ValidationFailed, ValidationReport, results_from_report, with_ontology
+    from .validation import ValidationReport, results_from_report, with_ontology
+    hint = "Check the shapes (server.validation.check_shapes), or use the pyshacl engine."
     try:
         _conforms, report_graph, _text = turbo_validate(
             with_ontology(data, ontology), shacl_graph=shapes, **REFERENCE_OPTIONS)
     except Exception as exc:  # the engine raises several types for shapes it cannot run
-        raise ValidationFailed(f"SHACL validation (pyshacl-turbo) could not run: {exc}. "
-                               "Check the shapes with check_shapes(), or use the pyshacl engine.") from exc
+        raise ValidationCouldNotRun(f"SHACL validation (pyshacl-turbo) could not run: {exc}.",
+                                    hint=hint) from exc
     if not isinstance(report_graph, Graph):     # reported as a value, like pySHACL does
-        raise ValidationFailed(f"SHACL validation (pyshacl-turbo) could not run: {report_graph}. "
-                               "Check the shapes with check_shapes(), or use the pyshacl engine.")
+        raise ValidationCouldNotRun(f"SHACL validation (pyshacl-turbo) could not run: {report_graph}.",
+                                    hint=hint)
     return ValidationReport(results=results_from_report(report_graph))
 
 

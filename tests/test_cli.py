@@ -296,22 +296,28 @@ def test_resources_are_shown_with_prefixes(node, shown):
 # -- cold start on a persistent store ------------------------------------------------
 
 def test_a_restart_on_unchanged_files_skips_validation_and_a_change_revalidates(tmp_path, monkeypatch):
-    from server import cli
+    from server import cli, loader
     make_dataset(tmp_path, one=GOOD)
     config = {**DEFAULTS, "BASE_IRI": BASE, "ONTOLOGY_DIR": str(tmp_path / "ontology"),
               "DATA_DIR": str(tmp_path / "data"), "SHAPES_DIR": str(tmp_path / "shapes"),
               "STORE_PATH": str(tmp_path / "store"), "VALIDATE_ON_START": True}
-    runs = []
-    real = cli.run_checks
-    monkeypatch.setattr(cli, "run_checks", lambda *a, **k: runs.append(1) or real(*a, **k))
+    parsed = []
+    real = loader.parse_file
+    monkeypatch.setattr(loader, "parse_file",
+                        lambda path, *a, **k: parsed.append(Path(path).name) or real(path, *a, **k))
 
-    assert cli.preflight(config, "pyshacl") is None
-    assert cli.preflight(config, "pyshacl") is None
-    assert len(runs) == 1, "the second start on the same files must not validate again"
+    code, first = cli.preflight(config, "pyshacl")
+    assert code is None and first.action == "built" and first.outcome.conforms
+    first.store.close()
+    code, again = cli.preflight(config, "pyshacl")
+    assert code is None and again.action == "opened" and again.outcome is None
+    again.store.close()
+    assert parsed.count("one.ttl") == 1, "the second start on the same files must not parse or validate"
 
     (tmp_path / "data" / "three.ttl").write_text(NO_STATUS)
-    assert cli.preflight(config, "pyshacl") == 1, "changed, non-conforming files are checked again"
-    assert len(runs) == 2
+    code, refused = cli.preflight(config, "pyshacl")
+    assert code == 1 and refused is None, "changed, non-conforming files are checked again"
+    assert parsed.count("three.ttl") == 1
 
 
 # -- generate ------------------------------------------------------------------------

@@ -314,14 +314,15 @@ def test_init_app_keeps_one_store_reachable_with_get_store():
 
 
 def test_persistent_store_is_reopened_without_parsing(tmp_path, monkeypatch):
+    import server.loader as loader
     first = make_store("oxigraph-disk", tmp_path)
     first.close()
     del first
-    import server.store as store_module
 
-    def must_not_parse(config):
+    def must_not_parse(*args, **kwargs):
         raise AssertionError("the sources were parsed again")
-    monkeypatch.setattr(store_module, "load_sources", must_not_parse)
+    monkeypatch.setattr(loader, "parse_file", must_not_parse)
     again = make_store("oxigraph-disk", tmp_path)
     assert not again.describe(ALICE).empty
     assert again.stats()["graphs"] == 4
+    again.close()

@@ -1,7 +1,8 @@
 """The store of the application (flaskr ``db.py`` style).
 
-``init_app(app)`` loads the dataset once, validates it (``VALIDATE_ON_START``), builds
-the configured backend and keeps a ``Store`` facade in ``app.extensions["kg.store"]``;
+``init_app(app)`` runs the start-up pipeline (``server.startup``: files, parse once,
+validate when ``VALIDATE_ON_START``, build or open the backend) and keeps the ``Store``
+facade in ``app.extensions["kg.store"]`` (or keeps a store the caller already started);
 views reach it with ``get_store()``.
 
 The facade is the only API the web layer and the SPARQL endpoint use:
@@ -45,7 +46,7 @@ from flask import current_app
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
-from ..errors import KGError, TooManyQueries, ValidationFailed
+from ..errors import KGError, TooManyQueries
 from ..formats import Format
 from ..namespaces import all_prefixes
 from . import describe as describing
@@ -53,7 +54,6 @@ from .base import Backend, QueryAnswer, Solutions
 from .jobs import run_job
 from .lru import BoundedLRU
 from .pool import FORK_GUARD, Limits
-from .sources import fingerprint as files_fingerprint
 
 log = logging.getLogger(__name__)
 EXTENSION = "kg.store"
@@ -225,16 +225,18 @@ class Store:
         self.backend.close()
 
 
-# -- building ------------------------------------------------------------------
+# -- building (when and how: server.startup) -------------------------------------
 
-def make_backend(config) -> Backend:
+def make_backend(config, rebuild_hint: str | None = None) -> Backend:
+    """An empty backend of the configured kind (``STORE_BACKEND``); a persistent Oxigraph
+    store names ``rebuild_hint`` (the command that rebuilds it) when it is corrupted."""
     kind = str(config["STORE_BACKEND"]).lower()
     if kind == "rdflib":
         from .rdflib_backend import RdflibBackend
         return RdflibBackend()
     if kind == "oxigraph":
         from .oxigraph_backend import OxigraphBackend
-        return OxigraphBackend(config.get("STORE_PATH"))
+        return OxigraphBackend(config.get("STORE_PATH"), rebuild_hint=rebuild_hint)
     if kind == "remote":
         from .remote import RemoteBackend
         if not config.get("REMOTE_ENDPOINT"):
@@ -244,74 +246,8 @@ def make_backend(config) -> Backend:
     raise KGError(f"Unknown STORE_BACKEND {kind!r}.", hint="Use oxigraph, rdflib or remote.")
 
 
-def load_sources(config):
-    """Parse the dataset folders with ``server.loader`` (fallback: a minimal loader)."""
-    try:
-        from ..loader import load_dataset
-    except ImportError:
-        from .fallback_loader import load_dataset
-    return load_dataset(config["ONTOLOGY_DIR"], config["DATA_DIR"], config["SHAPES_DIR"],
-                        config["BASE_IRI"])
-
-
-def validate_loaded(loaded, config) -> None:
-    """SHACL-validate when VALIDATE_ON_START; refuse invalid data unless ALLOW_INVALID.
-
-    Uses the reference engine (``server.validation``, pySHACL)."""
-    if not config.get("VALIDATE_ON_START"):
-        return
-    try:
-        from ..validation import validate
-    except ImportError:
-        log.warning("server.validation is not available: data not validated")
-        return
-    data = loaded.data_union() if hasattr(loaded, "data_union") else loaded.dataset
-    report = validate(data, loaded.shapes, loaded.ontology)
-    if not report.conforms:
-        lines = "\n".join(f"  {r.focus_node}: {r.message}" for r in report.violations[:50])
-        if config.get("ALLOW_INVALID"):
-            log.warning("serving data that does not conform (ALLOW_INVALID):\n%s", lines)
-        else:
-            raise ValidationFailed(report)
-
-
-def load_oxigraph(backend, config, fingerprint: str | None = None) -> None:
-    """Fill an Oxigraph backend: streamed from large N-Triples / N-Quads files when no
-    validation is due here (``server.store.bulk``), else through the rdflib loader."""
-    quads = None if config.get("VALIDATE_ON_START") else bulk_sources(config)
-    if quads is not None:
-        backend.load_quads(quads, fingerprint)
-        return
-    loaded = load_sources(config)
-    validate_loaded(loaded, config)
-    backend.load(loaded.dataset, fingerprint)
-
-
-def bulk_sources(config):
-    try:
-        from .bulk import sources_quads
-    except ImportError:                 # server.loader missing: the fallback loader only
-        return None
-    return sources_quads(config)
-
-
-def build_store(config) -> Store:
-    """Load (or reopen), validate and wrap the configured backend."""
-    backend = make_backend(config)
-    folders = (config["ONTOLOGY_DIR"], config["DATA_DIR"], config["SHAPES_DIR"])
-    fingerprint = files_fingerprint(config["BASE_IRI"], *folders)
-    if backend.name == "remote":
-        fingerprint = backend.fingerprint()
-    elif backend.name == "oxigraph" and backend.path is not None:
-        with backend.build_lock():
-            if not backend.open_existing(fingerprint):
-                load_oxigraph(backend, config, fingerprint)
-    elif backend.name == "oxigraph":
-        load_oxigraph(backend, config)
-    else:
-        loaded = load_sources(config)
-        validate_loaded(loaded, config)
-        backend.load(loaded.dataset)
+def make_store(backend: Backend, fingerprint: str, config) -> Store:
+    """The facade over a filled (or opened) backend, with the configured limits."""
     return Store(backend, fingerprint=fingerprint, base_iri=config["BASE_IRI"],
                  workers=int(config.get("QUERY_WORKERS", 2)),
                  incoming_limit=int(config.get("INCOMING_LINKS_LIMIT", 50)),
@@ -319,6 +255,18 @@ def build_store(config) -> Store:
                                int(config.get("QUERY_CACHE_BYTES", QUERY_CACHE_BYTES))),
                  limits=pool_limits(config),
                  client_max_queries=int(config.get("CLIENT_MAX_QUERIES", 2)))
+
+
+def load_sources(config):
+    """The dataset folders of ``config`` parsed once (stages 1-2 of ``server.startup``)."""
+    from ..startup import find_sources, parse
+    return parse(find_sources(config), config)
+
+
+def build_store(config) -> Store:
+    """Run the start-up pipeline (``server.startup.start``) and return its store."""
+    from ..startup import start
+    return start(config).store
 
 
 def pool_limits(config) -> Limits:
@@ -330,8 +278,10 @@ def pool_limits(config) -> Limits:
                   queue_wait=float(config.get("QUERY_QUEUE_WAIT", 2.0)))
 
 
-def init_app(app) -> None:
-    app.extensions[EXTENSION] = build_store(app.config)
+def init_app(app, store: Store | None = None) -> None:
+    """Keep ``store`` (started by the caller, e.g. ``serve``) or start one from
+    ``app.config`` with the start-up pipeline."""
+    app.extensions[EXTENSION] = store if store is not None else build_store(app.config)
 
 
 def get_store() -> Store:

@@ -3,32 +3,30 @@
 The default graph is materialized at load time as the set union of all named graphs
 (see ``_fill``), so queries need no union flag.
 
-Persistent mode (``STORE_PATH``): the store directory keeps a ``kg-fingerprint`` file
-naming the source files it was built from. On start, a directory holding the same
-fingerprint is opened read-only without parsing anything; otherwise it is rebuilt
-(under a file lock, so several server processes starting together build it once).
-Every process, and every query worker, opens it read-only: the data is held once
-on disk / in the page cache, not once per worker.
+Persistent mode (``STORE_PATH``): the folder, its locks and its manifest are
+``server.store.disk``; when to open and when to build is ``server.startup``. A store
+is built once (``load`` / ``load_quads``: into a fresh folder, swapped in, manifest
+written) and then only ever opened read-only, after its files were checked against
+the manifest (``open``). Every process, and every query worker (``after_fork``), opens
+it read-only: the data is held once on disk / in the page cache, not once per worker.
 """
 from __future__ import annotations
 
-import fcntl
 import re
-import shutil
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator, Sequence
 
 import pyoxigraph as ox
 from rdflib import Dataset, Graph, URIRef
+from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
 from ..errors import QuerySyntaxError
 from ..formats import Format
 from . import results
 from .base import Backend, QueryAnswer, Solutions
-from .results import to_rdflib
+from .disk import Manifest, StoreFolder
+from .results import to_ox, to_rdflib
 
-FINGERPRINT_FILE = "kg-fingerprint"
 _POSITION = re.compile(r"error at (\d+):(\d+)")
 _KEEP_ALIVE: list = []      # stores inherited over fork are never dropped in the child
 
@@ -41,82 +39,94 @@ def syntax_error(exc: SyntaxError) -> QuerySyntaxError:
                             line=line, column=column)
 
 
-def _fill(store: ox.Store, nquads: bytes) -> None:
-    """Load the named graphs, and their RDF merge as the default graph.
+def with_default_graph(quads: Iterator[ox.Quad]) -> Iterator[ox.Quad]:
+    """Each named-graph quad, then its triple in the default graph (one pass).
 
     Oxigraph's own union default graph keeps one copy of a triple per graph (a fact
     stated by two articles would count twice); a materialized default graph is the
-    set union the SPARQL spec and the other backends give, and is faster to query."""
-    store.bulk_load(nquads, format=ox.RdfFormat.N_QUADS)
-    store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object)
-                      for q in ox.parse(nquads, format=ox.RdfFormat.N_QUADS)
-                      if not isinstance(q.graph_name, ox.DefaultGraph))
+    set union the SPARQL spec and the other backends give, and is faster to query.
+    The bulk loader keeps one copy of a quad written twice."""
+    for q in quads:
+        yield q
+        if not isinstance(q.graph_name, ox.DefaultGraph):
+            yield ox.Quad(q.subject, q.predicate, q.object)
 
 
-def _fill_from(store: ox.Store, quads) -> None:
-    """Like ``_fill``, from a function giving the named-graph quads (called twice)."""
-    store.bulk_extend(quads())
-    store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object) for q in quads())
+def dataset_quads(dataset: Dataset) -> Iterator[ox.Quad]:
+    """The quads of an rdflib Dataset as pyoxigraph quads, without serializing it (each
+    distinct IRI converted once); triples of its default graph stay there."""
+    iris: dict = {}
+
+    def term(node):
+        if isinstance(node, URIRef):
+            found = iris.get(node)
+            if found is None:
+                found = iris[node] = ox.NamedNode(node)
+            return found
+        return to_ox(node)
+
+    for graph in dataset.graphs():
+        name = (ox.DefaultGraph() if graph.identifier == DATASET_DEFAULT_GRAPH_ID
+                else term(graph.identifier))
+        for s, p, o in graph:
+            yield ox.Quad(term(s), term(p), term(o), name)
 
 
 class OxigraphBackend(Backend):
     name = "oxigraph"
 
-    def __init__(self, path: str | None = None):
+    def __init__(self, path: str | None = None, *, rebuild_hint: str | None = None):
         self.path = Path(path) if path else None
+        self.folder = StoreFolder(self.path, rebuild_hint) if self.path else None
+        self.manifest: Manifest | None = None
         self.store = ox.Store()
 
     # -- loading -------------------------------------------------------------
 
-    def stored_fingerprint(self) -> str | None:
-        marker = self.path / FINGERPRINT_FILE if self.path else None
-        return marker.read_text().strip() if marker and marker.is_file() else None
+    def open(self, manifest: Manifest) -> None:
+        """Serve the persistent store built as ``manifest`` says: take the shared lock,
+        check its files (StoreCorrupted), open it read-only. Writes nothing."""
+        self.folder.share()
+        self.folder.verify(manifest)
+        try:
+            self.store = ox.Store.read_only(str(self.folder.db))
+        except OSError as exc:
+            raise self.folder.corrupted(f"Oxigraph cannot open it ({exc})") from None
+        self.manifest = manifest
 
-    def open_existing(self, fingerprint: str) -> bool:
-        """Open the persistent store read-only if it was built from these files."""
-        if self.path is None or self.stored_fingerprint() != fingerprint:
-            return False
-        self.store = ox.Store.read_only(str(self.path / "db"))
-        return True
+    def load(self, dataset: Dataset, fingerprint: str | None = None,
+             conforms: bool | None = None) -> None:
+        """Build the store from an rdflib Dataset (the loader's)."""
+        self._build(lambda store: store.bulk_extend(with_default_graph(dataset_quads(dataset))),
+                    fingerprint, conforms)
 
-    @contextmanager
-    def build_lock(self):
-        self.path.mkdir(parents=True, exist_ok=True)
-        with open(self.path / ".lock", "w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
+    def load_quads(self, quads, fingerprint: str | None = None,
+                   conforms: bool | None = None) -> None:
+        """Build the store from ``quads()``, an iterator of named-graph pyoxigraph quads
+        (``server.store.bulk``), read once: no rdflib Dataset in between."""
+        self._build(lambda store: store.bulk_extend(with_default_graph(quads())),
+                    fingerprint, conforms)
 
-    def load(self, dataset: Dataset, fingerprint: str | None = None) -> None:
-        data = dataset.serialize(format="nquads", encoding="utf-8")
-        self._build(lambda store: _fill(store, data), fingerprint)
-
-    def load_quads(self, quads, fingerprint: str | None = None) -> None:
-        """Load from ``quads()``, a fresh iterator of named-graph pyoxigraph quads per
-        call (``server.store.bulk``): no rdflib Dataset in between."""
-        self._build(lambda store: _fill_from(store, quads), fingerprint)
-
-    def _build(self, fill, fingerprint: str | None) -> None:
+    def _build(self, fill, fingerprint: str | None, conforms: bool | None) -> None:
         if self.path is None:
             self.store = ox.Store()
             fill(self.store)
             return
-        marker = self.path / FINGERPRINT_FILE
-        marker.unlink(missing_ok=True)
-        shutil.rmtree(self.path / "db", ignore_errors=True)
-        store = ox.Store(str(self.path / "db"))
-        fill(store)
-        store.flush()
-        del store                                # release the write lock
-        marker.write_text(fingerprint or "")
-        self.store = ox.Store.read_only(str(self.path / "db"))
+        self.manifest = self.folder.build(fill, fingerprint or "", conforms)
+        self.store = ox.Store.read_only(str(self.folder.db))
 
     def after_fork(self) -> None:
+        """In a forked worker: the inherited descriptor keeps the shared lock; reopen the
+        read-only store (its files were checked when this process opened it)."""
         if self.path is not None:
             _KEEP_ALIVE.append(self.store)
-            self.store = ox.Store.read_only(str(self.path / "db"))
+            self.store = ox.Store.read_only(str(self.folder.db))
+
+    def close(self) -> None:
+        """Stop serving: drop the store and this process's lock on its folder."""
+        if self.folder is not None:
+            self.store = ox.Store()
+            self.folder.release()
 
     # -- trusted reads -------------------------------------------------------
 
