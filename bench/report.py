@@ -41,7 +41,7 @@ def _run(cmd: list[str]) -> str:
 def versions(peer_venv: Path) -> dict:
     found = {}
     for dist in ("rdflib", "pyoxigraph", "oxigraph", "pyshacl", "pyshacl-turbo", "Flask",
-                 "gunicorn"):
+                 "granian"):
         try:
             found[dist] = metadata.version(dist)
         except metadata.PackageNotFoundError:

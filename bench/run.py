@@ -1,7 +1,7 @@
 """The benchmark, one command: ``.venv/bin/python -m bench.run`` (see bench/README.md).
 
 For each size (10k, 100k, 1M quads by default), on the same generated data:
-our server (persistent Oxigraph store, several gunicorn workers), ``oxigraph
+our server (persistent Oxigraph store, several granian workers), ``oxigraph
 serve-read-only`` and rdflib-endpoint are started one after the other and measured:
 load + validate time, cold start to first answer, peak memory of the process tree,
 resource dereference latency, and requests/s with p50/p99 for a cheap lookup, a

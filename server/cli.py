@@ -1,7 +1,7 @@
 """The command line: ``python -m server <command>``.
 
     validate   load + SHACL-validate the dataset, print the report (exit 0 / 1 / 2)
-    serve      validate, then serve with gunicorn (or Flask's dev server with --dev)
+    serve      validate, then serve with granian (or Flask's dev server with --dev)
     format     rewrite data files in canonical longturtle (--check: only report)
     queries    list the competency questions
     generate   write a synthetic dataset (benchmarks)
@@ -103,10 +103,10 @@ def validate(ontology_dir, data_dir, shapes_dir, allow_empty, base_iri, fmt, eng
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535))
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64),
-              help="gunicorn worker processes")
+              help="worker processes (granian)")
 @click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 256),
-              help="request threads per gunicorn worker (gthread)")
-@click.option("--dev", is_flag=True, help="Flask's development server instead of gunicorn")
+              help="request threads per worker (only complete requests reach them)")
+@click.option("--dev", is_flag=True, help="Flask's development server instead of granian")
 @click.option("--access-log", is_flag=True, help="log every request on stderr (costs throughput)")
 @click.option("--allow-invalid", is_flag=True, default=None,
               help="serve data that does not conform (the report is still printed) [env KG_ALLOW_INVALID]")
@@ -123,7 +123,7 @@ def validate(ontology_dir, data_dir, shapes_dir, allow_empty, base_iri, fmt, eng
               help="SHACL engine: pyshacl (reference) or turbo (same answers, faster); auto picks turbo if installed")
 def serve(host, port, workers, threads, dev, access_log, allow_invalid, backend, store_path, remote_endpoint,
           rebuild, ontology_dir, data_dir, shapes_dir, allow_empty, base_iri, engine):
-    """Validate the data, then serve it (gunicorn on 127.0.0.1:8080 by default).
+    """Validate the data, then serve it (granian on 127.0.0.1:8080 by default).
 
     Refuses to start on data that does not conform unless --allow-invalid."""
     config = dataset_settings(ontology_dir, data_dir, shapes_dir, base_iri, allow_empty,
@@ -138,11 +138,12 @@ def serve(host, port, workers, threads, dev, access_log, allow_invalid, backend,
     del started               # the parsed dataset and the report are not kept
     overrides = {key: config[key] for key in DEFAULTS}
     overrides["VALIDATE_ON_START"] = False          # done above, once, not per worker
+    from . import serving
     try:
         if dev:
-            run_dev_server(overrides, host, port)
+            serving.serve_dev(overrides, host, port)
         else:
-            run_gunicorn(overrides, host, port, workers, access_log, threads)
+            serving.serve(overrides, host, port, workers, threads, access_log)
     except KGError as error:
         click.echo(f"cannot serve: {error.message}" + (f" ({error.hint})" if error.hint else ""), err=True)
         sys.exit(EXIT_UNLOADABLE)
@@ -176,40 +177,6 @@ def refusal(error: StartupError) -> str:
     if isinstance(error, DataLoadError):
         return report.load_error_text(error) + "refusing to serve: the data cannot be loaded (errors above)."
     return f"refusing to serve: {error.message}" + (f"\n  {error.hint}" if error.hint else "")
-
-
-def run_gunicorn(overrides: dict, host: str, port: int, workers: int,
-                 access_log: bool = False, threads: int = 4) -> None:
-    """Serve ``create_app(overrides)`` with gunicorn: the app (and its store) is built
-    once in the master and inherited by the forked workers."""
-    from gunicorn.app.base import BaseApplication
-
-    from . import create_app
-
-    def post_fork(_server, worker):        # reopen what a backend holds (on-disk store, session)
-        store = worker.app.wsgi().extensions.get("kg.store")
-        if store is not None:
-            store.backend.after_fork()
-
-    options = {"bind": f"{host}:{port}", "workers": workers, "worker_class": "gthread",
-               "threads": threads, "preload_app": True, "post_fork": post_fork,
-               "accesslog": "-" if access_log else None, "errorlog": "-", "proc_name": "kg-server",
-               "control_socket_disable": True}   # no shared ~/.gunicorn socket between instances
-
-    class Server(BaseApplication):
-        def load_config(self):
-            for key, value in options.items():
-                self.cfg.set(key, value)
-
-        def load(self):
-            return create_app(overrides)
-
-    Server().run()
-
-
-def run_dev_server(overrides: dict, host: str, port: int) -> None:
-    from . import create_app
-    create_app(overrides).run(host=host, port=port, debug=False, threaded=True)
 
 
 @main.command("format")

@@ -48,6 +48,25 @@ DEFAULTS: dict[str, object] = {
     "SPARQL_MAX_QUERY_LENGTH": 20_000,
     # Largest accepted request body, in bytes (Flask answers 413 above it).
     "MAX_CONTENT_LENGTH": 64 * 1024,
+    # -- HTTP front (server.serving): what a slow, silent or oversized client may hold ----
+    # Seconds a client has to send a whole request head (request line and headers), counted
+    # from the moment it connects or its previous answer was sent; then it is disconnected.
+    # Also how long an idle kept-alive connection stays open. 0.001 to 60.
+    "HEADER_READ_TIMEOUT": 5.0,
+    # Seconds a client has to send the request body once the head has arrived; past it the
+    # answer is 408 and the connection is closed. Bodies are read without a request thread.
+    "BODY_READ_TIMEOUT": 10.0,
+    # Largest request head in bytes (request line and headers; more: 431). It must hold a GET
+    # of SPARQL_MAX_QUERY_LENGTH characters percent-encoded (3 bytes each); the HTTP parser
+    # caps the URI alone at 65,534 bytes (more: 414, send the query by POST).
+    "HTTP_MAX_HEAD_BYTES": 128 * 1024,
+    # Keep connections open for further requests (idle ones close after HEADER_READ_TIMEOUT).
+    "HTTP_KEEP_ALIVE": True,
+    # Open connections per worker process (each costs a socket, no thread); more wait in the
+    # kernel's listen queue. Keep workers x this below the open-files limit (LimitNOFILE).
+    "HTTP_MAX_CONNECTIONS": 512,
+    # Seconds a worker may take to finish its requests when the server stops; then it is killed.
+    "SHUTDOWN_TIMEOUT": 10,
     # Number of query worker processes per server process.
     "QUERY_WORKERS": 2,
     # Confinement of query workers: "seccomp" (no network, no exec; queries are refused if

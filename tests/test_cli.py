@@ -233,7 +233,7 @@ def test_serve_refuses_unparsable_data(tmp_path):
 
 
 @pytest.mark.parametrize("flags, server_header", [
-    ([], "gunicorn"),
+    ([], "granian"),
     (["--dev"], "Werkzeug"),
 ])
 def test_serve_with_allow_invalid_starts_the_server(tmp_path, flags, server_header):
