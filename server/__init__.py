@@ -23,6 +23,11 @@ def create_app(config: dict | None = None, store=None) -> Flask:
     from . import store as stores
     stores.init_app(app, store)  # the start-up pipeline, once; kept in app.extensions
 
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies > 0:              # the client address of a proxied request (per-client limits)
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
+
     from . import sparql, web
     app.register_blueprint(sparql.bp)
     web.init_app(app)            # error handlers, HTTP hygiene hooks, catch-all last

@@ -132,18 +132,19 @@ def serve(host, port, workers, threads, dev, access_log, allow_invalid, backend,
     code, started = preflight(config, engine, rebuild)
     if code is not None:
         sys.exit(code)
-    if getattr(started.store.backend, "folder", None) is not None:
-        # a persistent store stays open, holding its shared lock, while this process serves
-        click.get_current_context().call_on_close(started.store.close)
+    # a persistent store stays open, holding its shared lock, while this process serves
+    click.get_current_context().call_on_close(started.store.close)
+    store = started.store
     del started               # the parsed dataset and the report are not kept
     overrides = {key: config[key] for key in DEFAULTS}
     overrides["VALIDATE_ON_START"] = False          # done above, once, not per worker
-    from . import serving
+    from . import create_app, serving
     try:
+        app = create_app(overrides, store=store)    # the store the pipeline built: no second parse
         if dev:
-            serving.serve_dev(overrides, host, port)
+            serving.serve_dev(overrides, host, port, app=app)
         else:
-            serving.serve(overrides, host, port, workers, threads, access_log)
+            serving.serve(overrides, host, port, workers, threads, access_log, app=app)
     except KGError as error:
         click.echo(f"cannot serve: {error.message}" + (f" ({error.hint})" if error.hint else ""), err=True)
         sys.exit(EXIT_UNLOADABLE)

@@ -80,10 +80,26 @@ DEFAULTS: dict[str, object] = {
     "QUERY_QUEUE_WAIT": 2.0,
     # Queries one client (IP address) may have in the pool at once; more get 429.
     "CLIENT_MAX_QUERIES": 2,
+    # Reverse proxies in front of this server whose X-Forwarded-For / -Proto are trusted
+    # (0: none; the client is the connection's address, and those headers are ignored).
+    "TRUSTED_PROXIES": 0,
     # Incoming links shown in a resource description before paging.
     "INCOMING_LINKS_LIMIT": 50,
     # Licence statement of the dataset (VoID, home page).
     "LICENSE": "https://creativecommons.org/licenses/by/4.0/",
+    # Public base URL of this deployment (e.g. "https://kg.example.org/"): absolute URLs in
+    # answers (JSON-LD @context, sd:endpoint, pages) start with it. None: the request's own
+    # scheme://host for a loopback Host (answers then carry Vary: Host), else BASE_IRI.
+    "PUBLIC_URL": None,
+    # Rendered resource descriptions kept per process (entries; 0 turns it off) and bytes.
+    "RESPONSE_CACHE_ENTRIES": 4096,
+    "RESPONSE_CACHE_BYTES": 64 * 1024 * 1024,
+    # Rendered dataset dumps kept per process (entries; 0 turns it off) and bytes; a dump
+    # larger than the byte bound is written anew for each request.
+    "DUMP_CACHE_ENTRIES": 8,
+    "DUMP_CACHE_BYTES": 256 * 1024 * 1024,
+    # Most result rows an HTML result page shows (the downloads carry the whole answer).
+    "HTML_MAX_ROWS": 1000,
 }
 
 

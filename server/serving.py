@@ -119,7 +119,8 @@ def prepare_worker(app) -> None:
         store.pool()
 
 
-def serve_dev(config: Mapping, host: str, port: int) -> None:
+def serve_dev(config: Mapping, host: str, port: int, app=None) -> None:
     """Flask's development server (one process, threads, no limits): for --dev only."""
     from . import create_app
-    create_app(dict(config)).run(host=host, port=port, debug=False, threaded=True)
+    app = app if app is not None else create_app(dict(config))
+    app.run(host=host, port=port, debug=False, threaded=True)

@@ -41,18 +41,26 @@ class ConfinementError(RuntimeError):
 
 
 def close_inherited_sockets(keep: int) -> int:
-    """Close every socket file descriptor except ``keep``; returns how many closed."""
+    """Release every socket file descriptor except ``keep``; returns how many.
+
+    Each is replaced by /dev/null at the same number rather than closed: a Python
+    object inherited from the parent that still "owns" the number may close it later,
+    and must not close a file this process opened since."""
     closed = 0
-    for name in os.listdir("/proc/self/fd"):
-        fd = int(name)
-        if fd == keep:
-            continue
-        try:
-            if stat.S_ISSOCK(os.fstat(fd).st_mode):
-                os.close(fd)
-                closed += 1
-        except OSError:
-            pass
+    devnull = os.open(os.devnull, os.O_RDWR)
+    try:
+        for name in os.listdir("/proc/self/fd"):
+            fd = int(name)
+            if fd in (keep, devnull):
+                continue
+            try:
+                if stat.S_ISSOCK(os.fstat(fd).st_mode):
+                    os.dup2(devnull, fd)
+                    closed += 1
+            except OSError:
+                pass
+    finally:
+        os.close(devnull)
     return closed
 
 

@@ -20,7 +20,7 @@ worker process that is SIGKILLed when it passes its deadline:
   exclusively: trusted in-process reads hold it shared, so no thread is inside the
   store when the fork happens (forking amid a running query can deadlock the child).
   Replacements are forked by the zygote, which has no other threads.
-* The pool belongs to the process that created it: under gunicorn each worker process
+* The pool belongs to the process that created it: under a multi-process server each worker process
   builds its own on first use (``usable()`` is false in a forked child), never the master.
 * Workers confine themselves first (``server.store.confine``: no network, no exec,
   an address-space cap, death with the zygote), then call ``backend.after_fork()`` (a
@@ -157,6 +157,10 @@ _MEMORY_HINT = ("Make the query more selective (LIMIT, more specific patterns, n
 
 
 def _zygote_main(backend: Backend, ctl: socket.socket, limits: Limits) -> None:
+    # the sockets of the server process (its listening socket, client connections open
+    # when the pool started) must not stay open in here: a client the server closes
+    # would otherwise stay connected
+    confine.close_inherited_sockets(ctl.fileno())
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)     # killed workers are reaped at once
     signal.signal(signal.SIGINT, signal.SIG_IGN)              # the server handles Ctrl-C
     signal.signal(signal.SIGTERM, signal.SIG_DFL)             # never run the server's handler
