@@ -7,6 +7,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
+import requests
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -19,7 +20,12 @@ if not shutil.which("chromium") and not __import__("os").path.exists(CHROMIUM):
 
 
 @pytest.fixture(scope="module")
-def browser():
+def browser(live_server):
+    # The app forks its query-worker zygote on the first query, and a fork inherits every
+    # open descriptor: started after the browser, it would hold the pipe to Playwright's
+    # driver open and the driver would wait for it forever at shutdown. So: a query first.
+    assert requests.get(live_server + "/sparql", params={"query": "ASK {}"},
+                        headers={"Accept": "application/sparql-results+json"}, timeout=30).ok
     with sync_api.sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
         yield b
@@ -50,3 +56,40 @@ def test_person_page_shows_name_timeline_and_sources(browser, live_server):
     assert "2024-04-06, day precision, inferred" in text
     assert "Sources" in text
     assert text.index("Denmark grants Sam Serey asylum") < text.index("Royal pardon of Sam Serey")
+
+
+# -- under the Content-Security-Policy (issue 9) ------------------------------------
+
+WATCH_CSP = ("window.__csp = []; document.addEventListener('securitypolicyviolation', "
+             "e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));")
+
+
+@pytest.mark.parametrize("path", ["/", "/person/sam-serey", "/sparql"])
+def test_pages_are_styled_with_no_policy_violation(browser, live_server, path):
+    page = browser.new_page()
+    try:
+        page.add_init_script(WATCH_CSP)
+        response = page.goto(live_server + path, wait_until="load")
+        assert "default-src 'self'" in response.headers["content-security-policy"]
+        assert page.evaluate("window.__csp") == []
+        assert "system-ui" in page.evaluate("getComputedStyle(document.body).fontFamily")  # site.css
+    finally:
+        page.close()
+
+
+def test_the_query_form_runs_and_a_javascript_iri_is_not_a_link(browser, live_server):
+    page = browser.new_page()
+    try:
+        page.add_init_script(WATCH_CSP)
+        page.goto(live_server + "/sparql", wait_until="load")
+        page.fill("#query", "SELECT ?person ?x WHERE { ?person a schema:Person "
+                            "BIND(<javascript:alert(1)> AS ?x) } LIMIT 3")
+        page.click("button[type=submit]")
+        page.wait_for_load_state("load")
+        assert page.locator("#results tbody tr").count() == 3
+        assert "javascript:alert(1)" in page.inner_text("#results")
+        hrefs = page.evaluate("[...document.querySelectorAll('a')].map(a => a.href)")
+        assert not [h for h in hrefs if h.lower().startswith(("javascript:", "data:"))]
+        assert page.evaluate("window.__csp") == []
+    finally:
+        page.close()

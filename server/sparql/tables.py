@@ -2,14 +2,20 @@
 
 The query page and the named-query pages ask the store for SPARQL JSON (SELECT,
 ASK) or N-Triples (CONSTRUCT, DESCRIBE) and show the result with these rows; IRIs
-under the dataset base link to their local resource page.
+under the dataset base link to their local resource page, other http(s) IRIs to
+themselves, and any other IRI (``javascript:``, ``data:``...) is shown as text
+(``server.web.iris.link_for``). At most ``max_rows`` rows are read into cells, so the
+work of a page is bounded whatever the size of the answer (``Table.cut``).
 """
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from itertools import islice
 
 import pyoxigraph as ox
+
+from ..web.iris import link_for
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
@@ -18,7 +24,8 @@ XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 class Cell:
     kind: str                 # uri | bnode | literal | empty
     value: str = ""
-    href: str | None = None   # local path for IRIs of the dataset, else the IRI itself
+    href: str | None = None   # local path for IRIs of the dataset, the IRI for other
+                              # http(s) IRIs, None for anything else (shown as text)
     lang: str | None = None
     datatype: str | None = None
 
@@ -28,13 +35,7 @@ class Table:
     columns: list[str]
     rows: list[list[Cell]]
     boolean: bool | None = None      # ASK
-
-
-def local_href(iri: str, base: str, root: str = "") -> str:
-    """Where a browser should go for ``iri``: its page on this server when under ``base``."""
-    if iri.startswith(base):
-        return root.rstrip("/") + "/" + iri[len(base):]
-    return iri
+    cut: bool = False                # the answer had more rows than the table shows
 
 
 def _cell(term: dict | None, base: str, root: str) -> Cell:
@@ -42,7 +43,7 @@ def _cell(term: dict | None, base: str, root: str) -> Cell:
         return Cell("empty")
     kind, value = term["type"], term["value"]
     if kind == "uri":
-        return Cell("uri", value, local_href(value, base, root))
+        return Cell("uri", value, link_for(value, base, root))
     if kind == "bnode":
         return Cell("bnode", value)
     datatype = term.get("datatype")
@@ -50,19 +51,21 @@ def _cell(term: dict | None, base: str, root: str) -> Cell:
                 datatype=None if datatype == XSD_STRING else datatype)
 
 
-def from_sparql_json(body: bytes, base: str, root: str = "") -> Table:
+def from_sparql_json(body: bytes, base: str, root: str = "", max_rows: int | None = None) -> Table:
+    """The rows of a SPARQL JSON answer, at most ``max_rows`` of them."""
     doc = json.loads(body)
     if "boolean" in doc:
         return Table([], [], boolean=bool(doc["boolean"]))
     columns = doc["head"].get("vars", [])
+    bindings = doc["results"]["bindings"]
     rows = [[_cell(binding.get(v), base, root) for v in columns]
-            for binding in doc["results"]["bindings"]]
-    return Table(columns, rows)
+            for binding in islice(bindings, max_rows)]
+    return Table(columns, rows, cut=len(rows) < len(bindings))
 
 
 def _ox_cell(term, base: str, root: str) -> Cell:
     if isinstance(term, ox.NamedNode):
-        return Cell("uri", term.value, local_href(term.value, base, root))
+        return Cell("uri", term.value, link_for(term.value, base, root))
     if isinstance(term, ox.BlankNode):
         return Cell("bnode", term.value)
     datatype = term.datatype.value
@@ -70,8 +73,11 @@ def _ox_cell(term, base: str, root: str) -> Cell:
                 datatype=None if datatype == XSD_STRING or term.language else datatype)
 
 
-def from_ntriples(body: bytes, base: str, root: str = "") -> Table:
+def from_ntriples(body: bytes, base: str, root: str = "", max_rows: int | None = None) -> Table:
+    """The triples of an N-Triples answer, at most ``max_rows`` of them (the rest unread)."""
+    triples = ox.parse(body, format=ox.RdfFormat.N_TRIPLES)
     rows = [[_ox_cell(t.subject, base, root), _ox_cell(t.predicate, base, root),
              _ox_cell(t.object, base, root)]
-            for t in ox.parse(body, format=ox.RdfFormat.N_TRIPLES)]
-    return Table(["subject", "predicate", "object"], rows)
+            for t in islice(triples, max_rows)]
+    cut = max_rows is not None and next(triples, None) is not None
+    return Table(["subject", "predicate", "object"], rows, cut=cut)

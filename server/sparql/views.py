@@ -1,5 +1,10 @@
 """Views of the SPARQL endpoint: /sparql (protocol, service description, query page)
-and /queries (the named example queries as an API)."""
+and /queries (the named example queries as an API).
+
+Absolute URLs (``sd:endpoint``, the example queries' URLs) come from the public base
+(``server.web.public``), never from the Host header. An HTML result page shows at most
+``HTML_MAX_ROWS`` rows, so its rendering costs a bounded time outside the query's time
+limit; the downloads it links carry the whole answer."""
 from __future__ import annotations
 
 from flask import Response, current_app, jsonify, render_template, request, url_for
@@ -9,6 +14,7 @@ from ..errors import KGError, NotAcceptable, NotFound
 from ..formats import GRAPH_FORMATS, HTML, RESULT_FORMATS, Format, negotiate
 from ..formats import NTRIPLES, SPARQL_JSON
 from ..store.base import QueryAnswer
+from ..web.public import public_url_for
 from . import bp, examples, execute, tables
 from .protocol import read_protocol_request
 from .service_description import LIMITS, service_description
@@ -55,7 +61,7 @@ def service_description_response():
     fmt = negotiate(request.accept_mimetypes, offers, request.args.get("format"))
     if fmt is HTML:
         return render_page(query=None)
-    graph = service_description(url_for("sparql.endpoint", _external=True), _graph_names(),
+    graph = service_description(public_url_for("sparql.endpoint"), _graph_names(),
                                 execute.predeclared(), current_app.config)
     return Response(serialize(graph, fmt), mimetype=fmt.media_type)
 
@@ -89,14 +95,17 @@ def _graph_names() -> list[str]:
 
 
 def render_results(query: str, checked, dataset, example=None):
-    """Run for display (SPARQL JSON or N-Triples), then the page with the table."""
+    """Run for display (SPARQL JSON or N-Triples), then the page with the table (at most
+    ``HTML_MAX_ROWS`` rows of it)."""
     view_fmt = NTRIPLES if checked.kind == "graph" else SPARQL_JSON
     answer = execute.run(checked, view_fmt, dataset)
     base, root = current_app.config["BASE_IRI"], request.script_root
-    table = (tables.from_ntriples(answer.body, base, root) if checked.kind == "graph"
-             else tables.from_sparql_json(answer.body, base, root))
+    shown = int(current_app.config["HTML_MAX_ROWS"])
+    table = (tables.from_ntriples(answer.body, base, root, shown) if checked.kind == "graph"
+             else tables.from_sparql_json(answer.body, base, root, shown))
     resp = Response(render_page(query=query, table=table, truncated=answer.truncated,
-                                kind=checked.kind, example=example, dataset=dataset))
+                                kind=checked.kind, example=example, dataset=dataset,
+                                total_rows=answer.rows))
     if answer.truncated:
         resp.headers["X-Result-Truncated"] = "true"
     return resp
@@ -120,10 +129,11 @@ def layout() -> str:
 
 
 def render_page(*, query: str | None, table=None, truncated=False, kind=None, error=None,
-                example=None, dataset=None) -> str:
+                example=None, dataset=None, total_rows=None) -> str:
     config = current_app.config
     return render_template(
         "sparql.html", layout=layout(), query=query, table=table, truncated=truncated, kind=kind, error=error,
+        total_rows=total_rows, html_max_rows=config["HTML_MAX_ROWS"],
         example=example, examples=examples.examples(),
         downloads=downloads(query, kind, dataset, example) if table is not None else [],
         prefixes=execute.predeclared(), graphs=_graph_names(),
@@ -137,7 +147,7 @@ def render_page(*, query: str | None, table=None, truncated=False, kind=None, er
 def _describe_example(ex) -> dict:
     return {"name": ex.name, "title": ex.title, "description": ex.description,
             "sources": list(ex.sources), "query": ex.text,
-            "url": url_for("sparql.named_query", name=ex.name, _external=True)}
+            "url": public_url_for("sparql.named_query", name=ex.name)}
 
 
 @bp.route("/queries")

@@ -9,13 +9,14 @@ from typing import Any, Hashable
 
 
 class BoundedLRU:
-    """At most ``max_entries`` items and ``max_bytes`` of bodies; a body larger than an
-    eighth of ``max_bytes`` is not kept (one huge answer must not flush the rest).
-    ``max_entries=0`` turns it off."""
+    """At most ``max_entries`` items and ``max_bytes`` of bodies; a body larger than
+    ``largest`` (default: an eighth of ``max_bytes``) is not kept (one huge answer must
+    not flush the rest). ``max_entries=0`` turns it off."""
 
-    def __init__(self, max_entries: int, max_bytes: int):
+    def __init__(self, max_entries: int, max_bytes: int, largest: int | None = None):
         self.max_entries = max(0, int(max_entries))
         self.max_bytes = max(0, int(max_bytes))
+        self.largest = self.max_bytes // 8 if largest is None else min(int(largest), self.max_bytes)
         self.bytes = 0
         self.hits = self.misses = 0
         self._items: OrderedDict[Hashable, Any] = OrderedDict()
@@ -36,7 +37,7 @@ class BoundedLRU:
 
     def put(self, key: Hashable, item) -> None:
         size = len(item.body)
-        if not self.max_entries or size > self.max_bytes // 8:
+        if not self.max_entries or size > self.largest:
             return
         with self._lock:
             old = self._items.pop(key, None)

@@ -4,12 +4,14 @@ pages, JSON-LD context, dumps, VoID and the HTTP hygiene of the whole service.
     iris.py         request path <-> canonical IRI, file suffixes (pure)
     negotiation.py  choosing a format; Content-Location, Link alternates
     rdf.py          serialising (JSON-LD compacted with the published context)
-    lookups.py      cached store reads (graph -> article, documents, context)
+    lookups.py      store reads computed once per app (graph -> article, ontology, context)
     pages.py        HTML view models (labels, grouped properties, sources)
     timeline.py     the timeline of a person or organisation
     void.py         the VoID description
-    cache.py        bounded LRU of rendered resource descriptions
-    http.py         Vary, CORS, ETag/Last-Modified/304, Cache-Control, compression
+    cache.py        bounded LRUs of rendered resource descriptions and dumps
+    public.py       the public base URL of absolute URLs (PUBLIC_URL; never the Host header)
+    http.py         Vary, CORS, ETag/Last-Modified/304, Cache-Control, compression,
+                    Content-Security-Policy and the other browser-safety headers
     errors.py       one handler rendering every error in the negotiated format
     views.py        the routes; the catch-all resource route comes last
 
@@ -24,8 +26,10 @@ from . import views  # noqa: E402,F401  (registers the routes on bp)
 
 
 def init_app(app) -> None:
-    from . import cache, errors, http
+    from . import cache, errors, http, lookups, public
+    public.init_app(app)
     cache.init_app(app)
+    lookups.init_app(app)
     http.init_app(app)
     errors.init_app(app)
     app.register_blueprint(bp)

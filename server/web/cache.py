@@ -1,31 +1,46 @@
-"""A bounded LRU cache of rendered resource descriptions (dereferencing an IRI).
+"""The app's bounded caches of rendered answers: resource descriptions (dereferencing
+an IRI) and dataset dumps.
 
 The data does not change while a server process runs, so the representation of one
-IRI in one format, for one page of incoming links, at one request base (scheme, host,
-script root: JSON-LD and HTML carry absolute links) is the same every time. Building
-it costs several store queries and an rdflib serialisation (about 10-15 ms); sending
-a cached copy costs a dictionary lookup.
+IRI in one format, for one page of incoming links, is the same every time. Building
+it costs several store queries and a serialisation (about 10-15 ms; a dump of a large
+dataset, seconds); sending a cached copy costs a dictionary lookup. No key holds a
+value the client chooses freely beyond the path it asks for: never the Host header
+(a JSON-LD answer is cached with a placeholder for its ``@context`` URL, filled in
+per request: see ``views.fill_context``).
 
 Only successful answers are cached (a 404 raises before ``put``). Conditional
 requests still work: ``server.web.http`` computes the ETag of every 200 answer and
 answers 304 from a cached body as from a fresh one.
 
-Bounded by entries and by bytes; each server process has its own cache, created with
-the app. Size: ``app.config["RESPONSE_CACHE_ENTRIES"]`` (0 turns it off) and
-``app.config["RESPONSE_CACHE_BYTES"]``, defaults below.
+Each cache is bounded by entries and by bytes, belongs to one app
+(``app.extensions[RESPONSES]``, ``app.extensions[DUMPS]``) and is sized in
+``server/config.py``: ``RESPONSE_CACHE_ENTRIES`` / ``RESPONSE_CACHE_BYTES`` (a
+description larger than an eighth of the bytes is not kept) and
+``DUMP_CACHE_ENTRIES`` / ``DUMP_CACHE_BYTES`` (a dump up to the whole byte bound is
+kept); 0 entries turns one off.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Callable, Hashable
 
-from flask import Response, current_app
+import logging
 
+from flask import Response, current_app, request
+
+from ..config import DEFAULTS
 from ..store.lru import BoundedLRU
 
-EXTENSION = "kg.response_cache"
-DEFAULT_ENTRIES = 4096
-DEFAULT_BYTES = 64 * 1024 * 1024
+log = logging.getLogger(__name__)
+
+RESPONSES = EXTENSION = "kg.response_cache"
+DUMPS = "kg.dump_cache"
+DEFAULT_ENTRIES = int(DEFAULTS["RESPONSE_CACHE_ENTRIES"])
+DEFAULT_BYTES = int(DEFAULTS["RESPONSE_CACHE_BYTES"])
+#: app.extensions key -> (its settings' prefix in config, the largest answer it keeps as
+#: a fraction of its bytes: one description must not flush the rest; a dump may fill it).
+CACHES = {RESPONSES: ("RESPONSE_CACHE", 8), DUMPS: ("DUMP_CACHE", 1)}
 #: The headers a cached answer keeps (the hooks of ``http.py`` add the others each time).
 KEPT_HEADERS = ("Content-Location", "Link")
 
@@ -45,19 +60,23 @@ class Cached:
 class ResponseCache(BoundedLRU):
     """Thread-safe LRU of ``Cached`` answers (``server.store.lru``)."""
 
-    def __init__(self, max_entries: int = DEFAULT_ENTRIES, max_bytes: int = DEFAULT_BYTES):
-        super().__init__(max_entries, max_bytes)
+    def __init__(self, max_entries: int = DEFAULT_ENTRIES, max_bytes: int = DEFAULT_BYTES,
+                 largest: int | None = None, setting: str = "RESPONSE_CACHE"):
+        super().__init__(max_entries, max_bytes, largest)
+        self.setting = setting
+        self.oversize_noted = False     # an answer above ``largest`` was logged once
 
 
 def init_app(app) -> None:
-    app.extensions[EXTENSION] = ResponseCache(
-        app.config.get("RESPONSE_CACHE_ENTRIES", DEFAULT_ENTRIES),
-        app.config.get("RESPONSE_CACHE_BYTES", DEFAULT_BYTES))
+    for name, (setting, fraction) in CACHES.items():
+        max_bytes = int(app.config[f"{setting}_BYTES"])
+        app.extensions[name] = ResponseCache(int(app.config[f"{setting}_ENTRIES"]), max_bytes,
+                                             largest=max_bytes // fraction, setting=setting)
 
 
-def cached(key: Hashable, build: Callable[[], Response]) -> Response:
-    """The answer for ``key``: from the app's cache, or ``build()`` (then kept if 200)."""
-    cache: ResponseCache | None = current_app.extensions.get(EXTENSION)
+def cached(key: Hashable, build: Callable[[], Response], name: str = RESPONSES) -> Response:
+    """The answer for ``key``: from the app's cache ``name``, or ``build()`` (then kept if 200)."""
+    cache: ResponseCache | None = current_app.extensions.get(name)
     if cache is None or not cache.max_entries:
         return build()
     item = cache.get(key)
@@ -65,6 +84,12 @@ def cached(key: Hashable, build: Callable[[], Response]) -> Response:
         return item.response()
     resp = build()
     if resp.status_code == 200 and not resp.is_streamed:
-        cache.put(key, Cached(resp.get_data(), resp.mimetype,
+        body = resp.get_data()
+        if len(body) > cache.largest and not cache.oversize_noted:
+            cache.oversize_noted = True
+            log.warning("An answer of %d bytes (%s) is larger than the %s keeps (%d bytes): it is "
+                        "built anew for every request. Raise KG_%s_BYTES to keep it.",
+                        len(body), request.path, name, cache.largest, cache.setting)
+        cache.put(key, Cached(body, resp.mimetype,
                               tuple((h, resp.headers[h]) for h in KEPT_HEADERS if h in resp.headers)))
     return resp

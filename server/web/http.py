@@ -4,8 +4,16 @@
   which adds ``Vary: Accept-Encoding``;
 - CORS: ``Access-Control-Allow-Origin: *``, never credentials; preflights answered;
 - successful GET/HEAD of data: a weak ETag from the store's fingerprint, the path,
-  the query string and the media type, ``Last-Modified`` = when the store was loaded,
-  ``Cache-Control: public, max-age``; Werkzeug's ``make_conditional`` answers 304.
+  the query string, the media type and the public base, ``Last-Modified`` = when the
+  store was loaded, ``Cache-Control: public, max-age``; Werkzeug's ``make_conditional``
+  answers 304;
+- ``Vary: Host`` when the absolute URLs of the answer come from a loopback Host header
+  (no PUBLIC_URL; see ``public.py``);
+- browser safety on every answer (``SECURITY_HEADERS``): a Content-Security-Policy that
+  allows only this origin's stylesheets and images, no script at all, no framing, no
+  ``<base>``, forms posted here only; ``X-Frame-Options: DENY`` for older browsers;
+  ``X-Content-Type-Options: nosniff``; ``Referrer-Policy: no-referrer`` (a page URL can
+  hold a whole query, which must not travel to the sites a result links to).
 """
 from __future__ import annotations
 
@@ -13,6 +21,8 @@ import hashlib
 import logging
 
 from flask import request
+
+from . import public
 
 try:                                   # pinned in pyproject (Flask-Compress==1.25)
     from flask_compress import Compress
@@ -35,7 +45,15 @@ CORS_HEADERS = {
     "Access-Control-Expose-Headers": "ETag, Link, Content-Location, Vary, X-Result-Rows, X-Result-Truncated",
     "Access-Control-Max-Age": "86400",
 }
-
+#: The pages use one stylesheet and no script (server/static/site.css).
+CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'none'; object-src 'none'; "
+                           "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
 
 
 def init_app(app) -> None:
@@ -50,10 +68,11 @@ def init_app(app) -> None:
     app.after_request(finish)          # registered after Compress: runs before it
 
 
-def etag_for(fingerprint: str, path: str, query: bytes, media_type: str) -> str:
-    """The validator of one representation of the loaded data (pure)."""
+def etag_for(fingerprint: str, path: str, query: bytes, media_type: str, base: str = "") -> str:
+    """The validator of one representation of the loaded data (pure); ``base`` is the
+    public base its absolute URLs start with."""
     digest = hashlib.sha256(b"\0".join([fingerprint.encode(), path.encode(), query,
-                                        media_type.encode()])).hexdigest()
+                                        media_type.encode(), base.encode()])).hexdigest()
     return digest[:32]
 
 
@@ -61,13 +80,17 @@ def finish(response):
     vary = response.headers.get("Vary", "")
     if "accept" not in [v.strip().lower() for v in vary.split(",")]:
         response.headers["Vary"] = f"{vary}, Accept" if vary else "Accept"
+    if public.vary_on_host():
+        response.vary.add("Host")
     response.headers.pop("Access-Control-Allow-Credentials", None)
     response.headers.update(CORS_HEADERS)
+    response.headers.update(SECURITY_HEADERS)
     if request.method in ("GET", "HEAD") and response.status_code == 200 and "Cache-Control" not in response.headers:
         from ..store import get_store
         store = get_store()
         response.set_etag(etag_for(store.fingerprint, request.path, request.query_string,
-                                   response.headers.get("Content-Type", "")), weak=True)
+                                   response.headers.get("Content-Type", ""),
+                                   public.public_base()), weak=True)
         response.last_modified = store.loaded_at
         response.cache_control.public = True
         response.cache_control.max_age = CACHE_SECONDS

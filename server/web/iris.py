@@ -3,6 +3,10 @@
 The server answers at the IRI itself, whatever host and port it runs on: the path
 ``/person/sam-serey`` names ``BASE_IRI + "person/sam-serey"``. A path may end in a
 format suffix (``/person/sam-serey.ttl``), which selects that representation.
+
+Links on HTML pages come from ``local_link`` and ``link_for`` only: a page links an
+IRI of the dataset to its page here, another ``http:``/``https:`` IRI to itself, and
+shows anything else (``javascript:``, ``data:``, ``urn:``...) as text.
 """
 from __future__ import annotations
 
@@ -33,6 +37,28 @@ def path_for(iri: str, base: str) -> str | None:
     if iri.startswith(base):
         return "/" + iri[len(base):]
     return None
+
+
+def is_web_iri(iri: str) -> bool:
+    """Is ``iri`` an ``http:`` or ``https:`` IRI (the only ones a page may link to)?"""
+    head = iri[:8].lower()
+    return head.startswith("http://") or head.startswith("https://")
+
+
+def local_link(iri: str, base: str, root: str = "") -> str | None:
+    """The path of ``iri``'s page on this server (under the script ``root``) when it is
+    under ``base``, else None. Never a path a browser would read as another host
+    (``//host/...``, ``/\\host``): such an IRI gets no local link."""
+    path = path_for(iri, base)
+    if path is None or path.startswith(("//", "/\\")) or any(c in path for c in "\r\n\t"):
+        return None
+    return root.rstrip("/") + path
+
+
+def link_for(iri: str, base: str, root: str = "") -> str | None:
+    """Where a link to ``iri`` may point: its local page, else the IRI itself if it is an
+    http(s) IRI, else None (shown as text)."""
+    return local_link(iri, base, root) or (iri if is_web_iri(iri) else None)
 
 
 def document_of(iri: str) -> str:

@@ -1,10 +1,15 @@
-"""The store reads of the web layer, cached per loaded dataset (the data does not
-change while serving): graph -> article table, documents, the JSON-LD context, VoID.
+"""The store reads of the web layer, computed once per app (the data does not change
+while serving): graph -> article table, the ontology graph, the JSON-LD context.
 
-Every function takes the store and the base IRI; none reads the request.
+Every function takes the store and the base IRI; none reads the request. The memo
+lives in ``app.extensions[EXTENSION]`` and has a fixed set of keys (``MEMOS``): its
+size follows the data (the ontology, one row per named graph), never the requests.
 """
 from __future__ import annotations
 
+import threading
+
+from flask import current_app
 from rdflib import Graph
 
 from ..namespaces import all_prefixes, dataset_namespaces
@@ -12,6 +17,13 @@ from .rdf import bind, context_document
 
 #: Documents served as a whole: path -> local name of their named graph.
 DOCUMENTS = {"ontology": "ontology", "shapes": "shapes"}
+EXTENSION = "kg.web_lookups"
+#: The values the memo may hold (one each per app).
+MEMOS = ("graph_info", "ontology", "context")
+
+
+def init_app(app) -> None:
+    app.extensions[EXTENSION] = {"lock": threading.Lock(), "values": {}}
 
 
 def graph_iri(base: str, name: str) -> str:
@@ -71,12 +83,16 @@ def class_counts(store, base: str) -> list[tuple[str, int]]:
     return sorted(store.stats()["data_classes"].items(), key=lambda kv: (-kv[1], kv[0]))
 
 
-_CACHE: dict[tuple, object] = {}
-
-
 def _cached(store, base: str, key: str, compute):
-    slot = (id(store), store.fingerprint, base, key)
-    if slot not in _CACHE:
-        _CACHE[slot] = compute()
-    return _CACHE[slot]
+    """The app's value ``key`` (one of ``MEMOS``), computed on first use. ``store`` and
+    ``base`` are the app's own (``get_store()``, ``BASE_IRI``): they are not part of the key."""
+    if key not in MEMOS:
+        raise KeyError(f"{key!r} is not one of the web layer's memos {MEMOS}")
+    memo = current_app.extensions[EXTENSION]
+    values = memo["values"]
+    if key not in values:
+        value = compute()              # outside the lock: compute() may read other memos
+        with memo["lock"]:
+            values.setdefault(key, value)
+    return values[key]
 

@@ -12,7 +12,7 @@ from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
 
 from ..namespaces import SCHEMA
-from .iris import compact, local_name, path_for
+from .iris import compact, local_link, local_name
 
 LABEL_PROPERTIES = (SKOS.prefLabel, RDFS.label, SCHEMA.name, SCHEMA.headline, DCTERMS.title)
 
@@ -44,7 +44,7 @@ GROUP_OF = {name: title for title, names in GROUPS for name in names}
 @dataclass
 class Value:
     text: str
-    href: str | None = None          # local link (only IRIs under the base)
+    href: str | None = None          # local link (only IRIs under the base: iris.local_link)
     iri: str | None = None           # shown as text, never as an external link
     lang: str | None = None
     datatype: str | None = None
@@ -99,7 +99,7 @@ class Labeller:
         return str(term)
 
     def href(self, iri) -> str | None:
-        return path_for(str(iri), self.base) if isinstance(iri, URIRef) else None
+        return local_link(str(iri), self.base) if isinstance(iri, URIRef) else None
 
     def value(self, term) -> Value:
         if isinstance(term, Literal):

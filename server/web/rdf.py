@@ -205,8 +205,8 @@ def jsonld(graph: Graph | Dataset, context: dict, context_url: str | None) -> by
     doc = json.loads(graph.serialize(format="json-ld", context=context, auto_compact=True))
     if isinstance(doc, list):                     # rdflib gives a bare list for an empty graph
         doc = {"@graph": doc}
-    if context_url:
-        doc["@context"] = context_url
+    if context_url:                                # first key: see views.fill_context
+        doc = {"@context": context_url, **{k: v for k, v in doc.items() if k != "@context"}}
     return json.dumps(doc, ensure_ascii=False, indent=2).encode("utf-8")
 
 

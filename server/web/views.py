@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 
-from flask import current_app, render_template, request, url_for
+from flask import Response, current_app, render_template, request
 from rdflib import Dataset, URIRef
 
 from ..errors import BadRequest, NotFound
@@ -20,8 +20,9 @@ from ..namespaces import all_prefixes, dataset_namespaces
 from ..store import get_store
 from ..store.describe import Statements
 from . import bp, cache, lookups, pages, timeline
-from .iris import iri_for, local_name, path_for, split_suffix
+from .iris import iri_for, local_link, local_name, split_suffix
 from .negotiation import alternates, choose, respond
+from .public import public_url_for
 from .rdf import CONTEXT_VERSION, serialize
 from .void import VOCABULARIES_QUERY, void_graph
 
@@ -29,17 +30,34 @@ RESOURCE_OFFERS = RESOURCE_FORMATS
 DOCUMENT_FORMATS = (TURTLE, JSONLD, NTRIPLES, RDFXML, TRIG, NQUADS, HTML)
 VOID_FORMATS = (TURTLE, JSONLD, NTRIPLES, RDFXML, HTML)
 SITE_TITLE = "Political prosecutions, pardons and releases in Cambodia"
+#: The ``@context`` URL a cached JSON-LD answer holds until ``fill_context`` puts in the
+#: public URL of the context for the request at hand (cached bodies never hold a host).
+CONTEXT_SLOT = "urn:x-kg:public-context-url"
 
 
 def base() -> str:
     return current_app.config["BASE_IRI"]
 
 
-def rdf_body(data, fmt, named_graphs: bool = False):
-    """Serialise RDF ``data`` in ``fmt``, JSON-LD referencing our context by URL."""
+def context_url() -> str:
+    return public_url_for("web.context", version=CONTEXT_VERSION)
+
+
+def rdf_body(data, fmt, named_graphs: bool = False, context: str | None = None):
+    """Serialise RDF ``data`` in ``fmt``, JSON-LD referencing our context by URL
+    (``context``, default: its public URL; ``CONTEXT_SLOT`` for an answer to cache)."""
     store = get_store()
     return serialize(data, fmt, all_prefixes(base()), lookups.context(store, base()),
-                     url_for("web.context", version=CONTEXT_VERSION, _external=True), named_graphs)
+                     context or context_url(), named_graphs)
+
+
+def fill_context(resp: Response, fmt) -> Response:
+    """A JSON-LD answer built with ``CONTEXT_SLOT`` gets the public URL of the context.
+    The slot is the value of the document's first key, ``@context``: the first match."""
+    if fmt is JSONLD and resp.status_code == 200:
+        slot = json.dumps(CONTEXT_SLOT).encode()
+        resp.set_data(resp.get_data().replace(slot, json.dumps(context_url()).encode(), 1))
+    return resp
 
 
 # -- dataset level -------------------------------------------------------------
@@ -54,7 +72,7 @@ def home():
     classes = [(onto.value(URIRef(c)), n) for c, n in lookups.class_counts(store, base())]
     info = lookups.graph_info(store, base())
     articles = [(entry, pages.Value(text=entry.get("headline") or local_name(entry["source"]),
-                                    href=path_for(entry["source"], base()), iri=entry["source"]))
+                                    href=local_link(entry["source"], base()), iri=entry["source"]))
                 for _g, entry in sorted(info.items()) if entry.get("source")]
     html = render_template("home.html", stats=store.stats(), classes=classes, articles=articles,
                            base_iri=base(), site_title=SITE_TITLE, dumps=DUMP_FORMATS,
@@ -99,22 +117,21 @@ def context(version: str):
     return respond(body, JSONLD, f"/context/{version}", (JSONLD,))
 
 
-_DUMPS: dict[tuple, bytes] = {}
-
-
 @bp.route("/dumps/dataset")
 @bp.route("/dumps/dataset.<ext>")
 def dump(ext: str | None = None):
     fmt = choose(DUMP_FORMATS, suffix_or_404(ext, DUMP_FORMATS))
-    store = get_store()
-    key = (id(store), store.fingerprint, fmt.name, request.host_url)
-    if key not in _DUMPS:
-        ds = Statements()              # an rdflib Dataset, indexed only if JSON-LD reads it
-        ds.add_quads((s, p, o, URIRef(str(g))) for s, p, o, g in store.quads())
-        _DUMPS[key] = rdf_body(ds, fmt, named_graphs=True)
-    resp = respond(_DUMPS[key], fmt, "/dumps/dataset", DUMP_FORMATS)
+    resp = fill_context(cache.cached(("dump", fmt.name), lambda: build_dump(fmt), cache.DUMPS), fmt)
     resp.headers["Content-Disposition"] = f'inline; filename="dataset.{fmt.suffix}"'
     return resp
+
+
+def build_dump(fmt) -> Response:
+    """The whole dataset in ``fmt`` (JSON-LD with ``CONTEXT_SLOT``), uncached."""
+    ds = Statements()                  # an rdflib Dataset, indexed only if JSON-LD reads it
+    ds.add_quads((s, p, o, URIRef(str(g))) for s, p, o, g in get_store().quads())
+    return respond(rdf_body(ds, fmt, named_graphs=True, context=CONTEXT_SLOT), fmt,
+                   "/dumps/dataset", DUMP_FORMATS)
 
 
 def suffix_or_404(ext: str | None, offers):
@@ -167,12 +184,13 @@ def resource(path: str):
         return document(stem, suffix)
     fmt = choose(RESOURCE_OFFERS, suffix)
     page = incoming_page()
-    return cache.cached(("resource", stem, fmt.name, page, request.url_root),
-                        lambda: describe_resource(stem, fmt, page))
+    return fill_context(cache.cached(("resource", stem, fmt.name, page),
+                                     lambda: describe_resource(stem, fmt, page)), fmt)
 
 
 def describe_resource(stem: str, fmt, page: int):
-    """The description of the IRI at ``stem`` in ``fmt`` (uncached; 404 if unknown)."""
+    """The description of the IRI at ``stem`` in ``fmt`` (uncached; 404 if unknown;
+    JSON-LD with ``CONTEXT_SLOT``)."""
     limit = int(current_app.config["INCOMING_LINKS_LIMIT"])
     iri = iri_for(stem, base())
     desc = get_store().describe(iri, limit, (page - 1) * limit)
@@ -182,7 +200,8 @@ def describe_resource(stem: str, fmt, page: int):
                             "and /sparql can search it.")
     query = f"?incoming_page={page}" if page > 1 else ""
     links = [f'</{stem}?incoming_page={page + 1}>; rel="next"'] if has_more(desc) else []
-    body = render_resource(desc, stem, page, limit) if fmt is HTML else rdf_body(desc, fmt)
+    body = render_resource(desc, stem, page, limit) if fmt is HTML else \
+        rdf_body(desc, fmt, context=CONTEXT_SLOT)
     return respond(body, fmt, "/" + stem, RESOURCE_OFFERS, query, links)
 
 
@@ -218,7 +237,7 @@ def render_resource(desc, stem: str, page: int, limit: int) -> str:
         content = lookups.graph_content(store, graph, base())
         facts.append((lab.value(URIRef(graph)),
                       pages.graph_facts(content, pages.Labeller(content, base(), prefixes))))
-    graph_links = {g: path_for(g, base()) for g in info}
+    graph_links = {g: local_link(g, base()) for g in info}
     return render_template(
         "resource.html", iri=str(iri), title=lab.label(iri), types=pages.types_of(desc, iri, lab),
         sections=pages.sections_for(desc, iri, lab, numbers), children=children,
