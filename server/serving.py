@@ -49,7 +49,7 @@ def serve(config: Mapping, host: str = "127.0.0.1", port: int = 8080, workers: i
 
     def load_in_worker():                    # granian calls this in each forked worker
         die_with(master)
-        prepare_worker(app)
+        prepare_worker(app, threads)
         return Bridge(app, threads=threads, body_timeout=front["body_timeout"],
                       max_body=app.config.get("MAX_CONTENT_LENGTH"), multiprocess=workers > 1)
 
@@ -105,17 +105,19 @@ def die_with(master: int) -> None:
         os._exit(1)
 
 
-def prepare_worker(app) -> None:
+def prepare_worker(app, threads: int) -> None:
     """In a freshly forked worker, before it opens its listening socket: reopen what the
     store's backend holds, and start the query pool now. Its processes are then forked
     from a process with one thread and no client connection; forked later, from a
     request thread, they would inherit the sockets of the connections open at that
     moment and keep them open after the server closed them (a slowloris connection
-    cut at the header timeout would stay connected)."""
+    cut at the header timeout would stay connected). Queries may hold at most
+    ``threads - 1`` request threads, so a page always finds one."""
     from .store import EXTENSION
     store = app.extensions.get(EXTENSION)
     if store is not None:
         store.backend.after_fork()
+        store.reserve_threads(threads)
         store.pool()
 
 

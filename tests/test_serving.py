@@ -42,7 +42,7 @@ class Server:
     def __init__(self, log: Path):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "KG_VALIDATE_ON_START": "false",
+        env = {**os.environ, "KG_VALIDATE_ON_START": "false", "KG_TRUSTED_PROXIES": "1",
                "KG_HEADER_READ_TIMEOUT": str(HEADER_TIMEOUT), "KG_BODY_READ_TIMEOUT": str(BODY_TIMEOUT)}
         self.log = log
         with open(log, "w") as out:
@@ -219,6 +219,50 @@ def test_slow_bodies_hold_no_thread_and_get_408_at_the_body_timeout(server):
                    for answer in slow.answers.values()) and len(slow.answers) == 32
     finally:
         slow.close()
+
+
+def test_pages_never_wait_behind_slow_queries_of_many_clients(server):
+    """16 clients (distinct X-Forwarded-For addresses: the server trusts one proxy) keep
+    sending queries that run to the time limit; every page and cached description is
+    still answered within 1 s: queries hold at most threads - 1 request threads per
+    worker, and the rest are refused at once (503 Retry-After, or 429 per client)."""
+    slow = ("SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l "
+            "FILTER(STR(?a) = CONCAT(STR(?l), STR(?g), 'x')) }")
+    stop, statuses = threading.Event(), []
+
+    def client(i):
+        while not stop.is_set():
+            try:
+                resp = requests.get(server.url + "/sparql", params={"query": slow}, timeout=15,
+                                    headers={"Accept": "application/sparql-results+json",
+                                             "X-Forwarded-For": f"10.0.0.{i}"})
+                statuses.append(resp.status_code)
+                if resp.status_code in (429, 503):
+                    assert resp.headers.get("Retry-After")
+                    time.sleep(0.05)
+            except requests.RequestException as exc:      # pragma: no cover - reported below
+                statuses.append(repr(exc))
+
+    clients = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(16)]
+    for thread in clients:
+        thread.start()
+    try:
+        time.sleep(1.0)                                   # the pool is full by now
+        requests.get(server.url + "/person/sam-serey.ttl", timeout=10)
+        for _ in range(10):
+            for path in ("/", "/person/sam-serey.ttl", "/sparql?query=ASK%7B%7D"):
+                start = time.monotonic()
+                resp = requests.get(server.url + path, timeout=2.0,
+                                    headers={"Accept": "application/sparql-results+json, text/html"})
+                assert resp.status_code == 200, (path, resp.status_code)
+                assert time.monotonic() - start < 1.0, f"GET {path} waited behind the queries"
+            time.sleep(0.2)
+    finally:
+        stop.set()
+        for thread in clients:
+            thread.join(20)
+    assert set(statuses) <= {200, 429, 503}, set(statuses)
+    assert {429, 503} & set(statuses), "the queries were not refused: the test proved nothing"
 
 
 def test_clients_that_do_not_read_their_answer_hold_no_thread(server):

@@ -39,6 +39,7 @@ import logging
 import re
 import threading
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Iterator, Sequence
 
@@ -210,6 +211,11 @@ class Store:
                     self._clients[client] = left
                 else:
                     del self._clients[client]
+
+    def reserve_threads(self, threads: int) -> None:
+        """Keep at least one of the server's ``threads`` request threads free of queries
+        (call before the pool starts): pages never wait behind queries."""
+        self.limits = replace(self.limits, admission=max(1, int(threads) - 1))
 
     def pool(self):
         """This process's query pool (created on first use, after any fork)."""

@@ -108,6 +108,9 @@ class Limits:
     memory_limit: int | None = 1 << 30   # bytes of address space a query may add (None: no cap)
     queue: int = 4                       # queries that may wait for a busy worker
     queue_wait: float = 2.0              # seconds a query waits for a worker, at most
+    admission: int | None = None         # most queries in the pool (running + waiting) at
+                                         # once, whatever the queue: the server's request
+                                         # threads minus one, so pages always find a thread
 
 
 # -- child processes --------------------------------------------------------------
@@ -195,7 +198,11 @@ class QueryPool:
         self.backend = backend
         self.size = max(1, int(size))
         self.limits = limits
-        self._admission = threading.BoundedSemaphore(self.size + max(0, int(limits.queue)))
+        cap = self.size + max(0, int(limits.queue))
+        if limits.admission:
+            cap = max(1, min(cap, int(limits.admission)))
+        self.capacity = cap
+        self._admission = threading.BoundedSemaphore(cap)
         self.pid = os.getpid()
         self._idle: queue.Queue[Worker] = queue.Queue()
         self._lock = threading.Lock()          # serializes talks with the zygote
@@ -269,8 +276,8 @@ class QueryPool:
         PoolBusy at once when the pool's queue is full, or after ``queue_wait``."""
         if not self._admission.acquire(blocking=False):
             raise errors.PoolBusy(
-                f"All {self.size} query workers are busy and {self.limits.queue} queries are "
-                "already waiting; the query was not run.",
+                f"All {self.size} query workers are busy and {self.capacity} queries are "
+                "already running or waiting; the query was not run.",
                 hint="Retry in a moment; an operator can raise KG_QUERY_WORKERS.", retry_after=2)
         try:
             return self._run_admitted(job, timeout)
