@@ -275,6 +275,18 @@ def test_javascript_and_data_iris_in_results_are_text_not_links(site, query):
         assert "javascript:alert(1)</span>" in page.text          # shown, as text
 
 
+def test_a_quoted_triple_in_results_is_text(site, backend):
+    """RDF-star: a triple term in a CONSTRUCT answer is shown as text (it was a 500)."""
+    app, url = site
+    query = "CONSTRUCT { << <javascript:alert(1)> <http://b> <data:x,y> >> <http://p> 1 } WHERE {}"
+    page = get(url, "/sparql", params={"query": query})
+    if backend == "rdflib":                   # rdflib's SPARQL has no RDF-star
+        assert page.status_code == 400
+        return
+    assert page.status_code == 200 and "&lt;&lt; &lt;javascript:alert(1)&gt;" in page.text
+    assert unsafe_links(page.text) == []
+
+
 def test_http_iris_in_results_stay_links(site):
     app, url = site
     query = f"SELECT ?a ?b WHERE {{ BIND(<https://example.org/x> AS ?a) BIND(<{BASE}person/sam-serey> AS ?b) }}"

@@ -22,7 +22,7 @@ XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 @dataclass(frozen=True)
 class Cell:
-    kind: str                 # uri | bnode | literal | empty
+    kind: str                 # uri | bnode | literal | triple (RDF-star, as text) | empty
     value: str = ""
     href: str | None = None   # local path for IRIs of the dataset, the IRI for other
                               # http(s) IRIs, None for anything else (shown as text)
@@ -46,9 +46,25 @@ def _cell(term: dict | None, base: str, root: str) -> Cell:
         return Cell("uri", value, link_for(value, base, root))
     if kind == "bnode":
         return Cell("bnode", value)
+    if kind == "triple":                 # SPARQL-star: shown as its N-Triples text, no link
+        return Cell("triple", " ".join(_term_text(value.get(k)) for k in ("subject", "predicate", "object")))
     datatype = term.get("datatype")
     return Cell("literal", value, lang=term.get("xml:lang"),
                 datatype=None if datatype == XSD_STRING else datatype)
+
+
+def _term_text(term: dict | None) -> str:
+    """A SPARQL JSON term as N-Triples-like text (for quoted triples)."""
+    if not isinstance(term, dict):
+        return "?"
+    kind, value = term.get("type"), term.get("value")
+    if kind == "uri":
+        return f"<{value}>"
+    if kind == "bnode":
+        return f"_:{value}"
+    if kind == "triple" and isinstance(value, dict):
+        return "<< " + " ".join(_term_text(value.get(k)) for k in ("subject", "predicate", "object")) + " >>"
+    return json.dumps(str(value), ensure_ascii=False)
 
 
 def from_sparql_json(body: bytes, base: str, root: str = "", max_rows: int | None = None) -> Table:
@@ -68,6 +84,8 @@ def _ox_cell(term, base: str, root: str) -> Cell:
         return Cell("uri", term.value, link_for(term.value, base, root))
     if isinstance(term, ox.BlankNode):
         return Cell("bnode", term.value)
+    if isinstance(term, ox.Triple):      # RDF-star: shown as its N-Triples text, no link
+        return Cell("triple", str(term))
     datatype = term.datatype.value
     return Cell("literal", term.value, lang=term.language,
                 datatype=None if datatype == XSD_STRING or term.language else datatype)
