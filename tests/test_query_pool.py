@@ -240,47 +240,48 @@ def test_without_confinement_the_same_query_does_connect(tmp_path, listener):
 
 def test_a_confined_worker_has_no_inherited_sockets_and_cannot_exec(tmp_path):
     from server.store import confine
-    read, write = os.pipe()
+    report = tmp_path / "report"
     pid = os.fork()
     if pid == 0:
         try:
             import socket
+            import stat
             a, b = socket.socketpair()
+            read, write = os.pipe()
             confine.close_inherited_sockets(keep=a.fileno())
             confine.deny_network()
-            results = []
-            import stat
-            results.append("socket" if stat.S_ISSOCK(os.fstat(b.fileno()).st_mode) else "released")
+            results = ["socket" if stat.S_ISSOCK(os.fstat(b.fileno()).st_mode) else "released",
+                       "pipe" if stat.S_ISFIFO(os.fstat(write).st_mode) else "released"]
             for attempt in (lambda: socket.socket(), lambda: os.execv("/bin/true", ["true"])):
                 try:
                     attempt()
                     results.append("allowed")
                 except PermissionError:
                     results.append("denied")
-            os.write(write, ",".join(results).encode())
+            report.write_text(",".join(results))
         finally:
             os._exit(0)
-    os.close(write)
-    answer = os.read(read, 100).decode()
     os.waitpid(pid, 0)
-    assert answer == "released,denied,denied"
+    assert report.read_text() == "released,released,denied,denied"
 
 
-def test_pool_processes_hold_no_socket_of_the_server_but_their_own_channel(tmp_path, listener):
+def test_pool_processes_hold_no_socket_or_pipe_of_the_server_but_their_own_channel(tmp_path, listener):
     """A client connection open in the server when the pool starts must not stay open in
     the zygote or a worker (the server could close it and the client stay connected)."""
     import socket
     import stat
     target, _ = listener
     client = socket.create_connection(("127.0.0.1", int(target.rsplit(":", 1)[1].strip("/"))))
+    pipe_read, pipe_write = os.pipe()              # a parent's pipe (a browser's, say)
     store = make_store("oxigraph", tmp_path)
     try:
         pool = store.pool()
         assert b"true" in query(store, CHEAP).body           # the workers are up and confined
 
         def sockets(pid):
-            return [fd for fd in os.listdir(f"/proc/{pid}/fd")
-                    if stat.S_ISSOCK(os.stat(f"/proc/{pid}/fd/{fd}").st_mode)]
+            return [fd for fd in os.listdir(f"/proc/{pid}/fd") if int(fd) > 2 and (
+                stat.S_ISSOCK(os.stat(f"/proc/{pid}/fd/{fd}").st_mode)
+                or stat.S_ISFIFO(os.stat(f"/proc/{pid}/fd/{fd}").st_mode))]
         for pid in {*pool.workers, pool._zygote_pid}:
             deadline = time.monotonic() + 2                # a just-forked worker is still closing
             while len(sockets(pid)) > 1 and time.monotonic() < deadline:
@@ -288,6 +289,8 @@ def test_pool_processes_hold_no_socket_of_the_server_but_their_own_channel(tmp_p
             assert len(sockets(pid)) == 1, (pid, sockets(pid))   # its channel to the server only
     finally:
         client.close()
+        os.close(pipe_read)
+        os.close(pipe_write)
         store.close()
 
 

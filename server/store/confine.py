@@ -41,7 +41,8 @@ class ConfinementError(RuntimeError):
 
 
 def close_inherited_sockets(keep: int) -> int:
-    """Release every socket file descriptor except ``keep``; returns how many.
+    """Release every socket and pipe file descriptor above 2 except ``keep``; returns
+    how many. (Files stay: a persistent store's files and its lock are the worker's.)
 
     Each is replaced by /dev/null at the same number rather than closed: a Python
     object inherited from the parent that still "owns" the number may close it later,
@@ -51,10 +52,11 @@ def close_inherited_sockets(keep: int) -> int:
     try:
         for name in os.listdir("/proc/self/fd"):
             fd = int(name)
-            if fd in (keep, devnull):
+            if fd in (keep, devnull) or fd <= 2:
                 continue
             try:
-                if stat.S_ISSOCK(os.fstat(fd).st_mode):
+                mode = os.fstat(fd).st_mode
+                if stat.S_ISSOCK(mode) or stat.S_ISFIFO(mode):
                     os.dup2(devnull, fd)
                     closed += 1
             except OSError:

@@ -160,9 +160,9 @@ _MEMORY_HINT = ("Make the query more selective (LIMIT, more specific patterns, n
 
 
 def _zygote_main(backend: Backend, ctl: socket.socket, limits: Limits) -> None:
-    # the sockets of the server process (its listening socket, client connections open
-    # when the pool started) must not stay open in here: a client the server closes
-    # would otherwise stay connected
+    # the sockets and pipes of the server process (its listening socket, client
+    # connections open when the pool started, a parent's pipes) must not stay open in
+    # here: a client the server closes would otherwise stay connected
     confine.close_inherited_sockets(ctl.fileno())
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)     # killed workers are reaped at once
     signal.signal(signal.SIGINT, signal.SIG_IGN)              # the server handles Ctrl-C
