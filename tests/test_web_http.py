@@ -86,6 +86,12 @@ def test_unknown_iris_are_404_in_the_requested_format(live_server, accept, media
     assert "no-such-person" in r.text
 
 
+@pytest.mark.parametrize("path", ["/person/%FF", "/%FF%FE", "/person/%EF%BF%BD", "/person/a%20b"])
+def test_a_path_that_is_no_iri_is_a_404_not_a_query_error(live_server, path):
+    r = get(live_server, path, Accept="application/json")
+    assert r.status_code == 404 and r.json()["title"] == "Not found"
+
+
 def test_404_honours_the_suffix(live_server):
     r = get(live_server, "/person/no-such-person.ttl", Accept=BROWSER_ACCEPT)
     assert r.status_code == 404 and r.headers["Content-Type"].startswith("text/turtle")

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from typing import Callable, Iterable
 
+import pyoxigraph as ox
 from rdflib import Dataset, Graph, URIRef
 from rdflib.namespace import RDFS, SKOS
 from rdflib.plugins.stores.memory import Memory
@@ -30,7 +31,7 @@ from .base import Solutions
 LABEL_PROPERTIES = (RDFS.label, SKOS.prefLabel, SCHEMA.name)
 
 #: Characters an IRI may not contain (RFC 3987 excluded + SPARQL IRIREF excluded).
-_BAD_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\]')
+_BAD_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\\ud800-\udfff]')
 
 
 class _Deferred(Memory):
@@ -127,7 +128,16 @@ class Description(Statements):
 
 
 def valid_iri(iri: str) -> bool:
-    return bool(iri) and not _BAD_IRI.search(iri) and ":" in iri
+    """Can ``iri`` be written into a query as ``<iri>``: no character that ends or
+    escapes it, and an IRI as the store's parser reads IRIs (an undecodable request
+    path, U+FFFD, is not one)."""
+    if not iri or _BAD_IRI.search(iri) or ":" not in iri:
+        return False
+    try:
+        ox.NamedNode(iri)
+    except (ValueError, UnicodeError):
+        return False
+    return True
 
 
 # -- query builders (pure) ---------------------------------------------------
