@@ -176,33 +176,6 @@ def test_closing_the_pool_ends_its_processes(tmp_path):
 
 # -- confinement, memory, admission (issue 9) ----------------------------------------------
 
-@pytest.fixture
-def listener():
-    """A local TCP listener counting the connections made to it."""
-    import socket
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(16)
-    sock.settimeout(0.1)
-    accepted, stop = [], threading.Event()
-
-    def accept():
-        while not stop.is_set():
-            try:
-                conn, _ = sock.accept()
-            except OSError:
-                continue
-            accepted.append(conn)
-            conn.close()
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{sock.getsockname()[1]}/", accepted
-    stop.set()
-    thread.join(2)
-    sock.close()
-
-
 @pytest.mark.parametrize("kind", ["oxigraph", "rdflib"])
 def test_a_query_that_slips_past_the_sandbox_still_cannot_open_a_connection(kind, tmp_path, listener):
     # The store facade sits below the sandbox: these texts reach the engine unchecked.

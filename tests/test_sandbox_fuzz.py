@@ -12,8 +12,6 @@ means. Seeded and bounded (a few seconds).
 from __future__ import annotations
 
 import random
-import socket
-import threading
 
 import pyoxigraph as ox
 import pytest
@@ -74,31 +72,6 @@ def generate(rng: random.Random, target: str) -> str:
         return f"PREFIX ex: <{target}>\n{rng.choice(UPDATES)}{noise(rng)}"
     hidden = rng.choice(["", "#" + rng.choice(LINE_ENDS)])
     return f"PREFIX ex: <{target}>\nSELECT * WHERE {{ {hidden}{body} }}"
-
-
-@pytest.fixture(scope="module")
-def listener():
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(64)
-    sock.settimeout(0.05)
-    hits, stop = [], threading.Event()
-
-    def accept():
-        while not stop.is_set():
-            try:
-                conn, _ = sock.accept()
-            except OSError:
-                continue
-            hits.append(1)
-            conn.close()
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{sock.getsockname()[1]}/", hits
-    stop.set()
-    thread.join(2)
-    sock.close()
 
 
 def engine_view(text: str, hits: list, store: ox.Store) -> tuple[bool, bool, object]:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 import re
-import socket
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -217,32 +216,6 @@ def test_update_is_refused_on_every_form(live, send):
     assert resp.status_code == 403
     assert "read-only" in resp.text
     assert _triple_count(live) == before
-
-
-@pytest.fixture
-def listener():
-    """A TCP listener on 127.0.0.1 counting the connections it accepts."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(16)
-    sock.settimeout(0.1)
-    accepted, stop = [], threading.Event()
-
-    def serve():
-        while not stop.is_set():
-            try:
-                conn, _ = sock.accept()
-            except OSError:
-                continue
-            accepted.append(conn)
-            conn.close()
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{sock.getsockname()[1]}/", accepted
-    stop.set()
-    thread.join()
-    sock.close()
 
 
 def test_no_query_ever_opens_a_connection(live, listener):

@@ -15,12 +15,10 @@ count a triple stated in two graphs twice.)
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import os
 import threading
 import time
-from pathlib import Path
 from typing import Iterator, Sequence
 
 import pyoxigraph as ox
@@ -31,7 +29,6 @@ from ..errors import QuerySyntaxError, StoreUnavailable
 from ..formats import Format
 from . import results
 from .base import Backend, QueryAnswer, Solutions
-from .results import to_rdflib
 
 log = logging.getLogger(__name__)
 
