@@ -26,7 +26,8 @@ def create_app(config: dict | None = None, store=None) -> Flask:
     proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
     if proxies > 0:              # the client address of a proxied request (per-client limits)
         from werkzeug.middleware.proxy_fix import ProxyFix
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=0, x_host=0, x_port=0,
+                                x_prefix=0)   # the client address only; URLs come from PUBLIC_URL
 
     from . import sparql, web
     app.register_blueprint(sparql.bp)

@@ -78,8 +78,11 @@ DEFAULTS: dict[str, object] = {
     "QUERY_QUEUE": 4,
     # Seconds a query waits for a worker, at most, before 503 with Retry-After.
     "QUERY_QUEUE_WAIT": 2.0,
-    # Queries one client (IP address) may have in the pool at once; more get 429.
-    "CLIENT_MAX_QUERIES": 2,
+    # Queries one client (IP address; an IPv6 /64) may have in the pool at once; more get
+    # 429. Below QUERY_WORKERS, so one client never holds every worker.
+    "CLIENT_MAX_QUERIES": 1,
+    # Largest serialized answer of one query, in bytes; larger: 503 (add LIMIT).
+    "SPARQL_MAX_ANSWER_BYTES": 32 * 1024 * 1024,
     # Reverse proxies in front of this server whose X-Forwarded-For / -Proto are trusted
     # (0: none; the client is the connection's address, and those headers are ignored).
     "TRUSTED_PROXIES": 0,

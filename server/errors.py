@@ -15,6 +15,7 @@
     ├── TooManyQueries           (429) this client already has its share of query workers
     ├── QueryTimeout             (503) the query ran past the wall-clock limit and was stopped
     ├── QueryTooLarge            (503) the query needed more memory than a query may use
+    ├── AnswerTooLarge           (503) the answer is over the bytes one answer may take
     ├── PoolBusy                 (503) every query worker busy and the queue full (Retry-After)
     ├── StoreUnavailable         (503) the backend cannot be reached
     └── StartupError             (exit 2) the service cannot start on this configuration
@@ -108,6 +109,10 @@ class QueryTimeout(KGError):
 
 class QueryTooLarge(KGError):
     status, title = 503, "Query needed too much memory"
+
+
+class AnswerTooLarge(KGError):
+    status, title = 503, "Answer too large"
 
 
 class PoolBusy(KGError):

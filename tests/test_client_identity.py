@@ -31,3 +31,24 @@ def test_the_client_of_a_query_is_the_trusted_address(proxies, forwarded, seen, 
                                  headers=headers, environ_base={"REMOTE_ADDR": "192.0.2.10"})
     store.close()
     assert resp.status_code == 200 and clients == [seen]
+
+
+@pytest.mark.parametrize("address, key", [
+    ("192.0.2.10", "192.0.2.10"),
+    ("2001:db8:1:2:aaaa::1", "2001:db8:1:2::/64"),
+    ("2001:db8:1:2:ffff:ffff:ffff:ffff", "2001:db8:1:2::/64"),   # same subscriber, same client
+    (None, None),
+])
+def test_an_ipv6_client_is_its_64_prefix(address, key):
+    from server.sparql.execute import client_key
+    assert client_key(address) == key
+
+
+def test_a_trusted_proxy_cannot_choose_the_scheme_of_absolute_urls():
+    app = create_app({"TESTING": True, "VALIDATE_ON_START": False, "STORE_BACKEND": "oxigraph",
+                      "TRUSTED_PROXIES": 1})
+    resp = app.test_client().get("/person/sam-serey", headers={
+        "Host": "localhost", "Accept": "application/ld+json",
+        "X-Forwarded-Proto": "https://evil.example/#"})
+    app.extensions["kg.store"].close()
+    assert resp.status_code == 200 and "evil.example" not in resp.get_data(as_text=True)

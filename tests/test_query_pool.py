@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from server.errors import PoolBusy, QuerySyntaxError, QueryTimeout, QueryTooLarge, TooManyQueries
+from server.errors import AnswerTooLarge, PoolBusy, QuerySyntaxError, QueryTimeout, QueryTooLarge, TooManyQueries
 from server.formats import SPARQL_JSON
 from server.store import build_store, load_sources
 from server.store.pool import QueryPool
@@ -341,3 +341,19 @@ def test_query_processes_exit_when_their_server_process_dies(tmp_path):
     os.kill(pid, 9)
     os.waitpid(pid, 0)
     assert all(gone(child, within=5) for child in children)
+
+
+@pytest.mark.parametrize("kind", ["oxigraph", "rdflib"])
+def test_an_answer_over_the_byte_cap_is_refused_where_it_is_made(kind, tmp_path):
+    store = make_store(kind, tmp_path)
+    big = ('SELECT ?x WHERE { ?a ?b ?c BIND(CONCAT(STR(?a), STR(?b), STR(?c), STR(?a), STR(?b)) AS ?x) }')
+    try:
+        with pytest.raises(AnswerTooLarge) as err:
+            store.protocol_query(big, result_format=SPARQL_JSON, timeout=10, max_rows=1000,
+                                 max_bytes=2000)
+        assert err.value.status == 503 and "at most" in err.value.message
+        small = store.protocol_query(big, result_format=SPARQL_JSON, timeout=10, max_rows=1000,
+                                     max_bytes=10_000_000)
+        assert len(small.body) > 2000
+    finally:
+        store.close()

@@ -38,7 +38,10 @@ EXPRESSIONS = ['FILTER(STR(?s)!="x")', 'BIND(CONCAT("a",STR(?s)) AS ?c)', "FILTE
 def service_forms(target: str) -> list[str]:
     return [f"SERVICE <{target}> {{ ?s ?p ?o }}", f"SERVICE SILENT <{target}> {{ ?s ?p ?o }}",
             "SERVICEex:x { ?s ?p ?o }", "SERVICE:x { ?s ?p ?o }", f"SERVICESILENT<{target}>{{ ?s ?p ?o }}",
-            "sErViCe ex:x { ?s ?p ?o }", "SERVICE\u00a0ex:x { ?s ?p ?o }", "SERVICE ?svc { ?s ?p ?o }"]
+            "sErViCe ex:x { ?s ?p ?o }", "SERVICE\u00a0ex:x { ?s ?p ?o }", "SERVICE ?svc { ?s ?p ?o }",
+            f"?a <urn:x>* trueSERVICE <{target}> {{ ?s ?p ?o }}",
+            f"?a <urn:x>* falseSERVICE SILENT <{target}> {{ ?s ?p ?o }}",
+            f"?a <urn:x>* true SERVICE <{target}> {{ ?s ?p ?o }}"]
 
 
 UPDATES = ["INSERT DATA { <http://a/s> <http://a/p> <http://a/o> }", "CLEAR ALL",

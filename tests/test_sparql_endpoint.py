@@ -47,7 +47,8 @@ class Live:
 def live(config):
     """Its own app (the shared ``config`` of conftest, i.e. the real data and the chosen
     backend) with a short timeout and a small row cap, behind a real threaded server."""
-    app = create_app({**config, "SPARQL_TIMEOUT": TIMEOUT, "SPARQL_MAX_ROWS": MAX_ROWS})
+    app = create_app({**config, "SPARQL_TIMEOUT": TIMEOUT, "SPARQL_MAX_ROWS": MAX_ROWS,
+                      "CLIENT_MAX_QUERIES": 2})      # the tests here are one client playing two
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

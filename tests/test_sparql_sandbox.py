@@ -220,6 +220,9 @@ def test_one_triple_pattern_is_bounded(query):
     "CONSTRUCT WHERE { ?s ?p ?o }",
     "DESCRIBE <http://a>",
     "SELECT ?s WHERE { ?s ?p ?o } LIMIT 1 LIMIT 2",
+    "ASK { ?v ?v ?v }",                                  # a filtered scan: no row bound
+    "SELECT * WHERE { ?s ?p ?s }",
+    "SELECT * WHERE { ?s $s ?o }",
     "SELECT ?s WHERE { ?s ?p ?o",
 ])
 def test_anything_more_is_not_bounded(query):
@@ -236,6 +239,13 @@ def test_anything_more_is_not_bounded(query):
     "SELECT * WHERE { SERVICESILENT<http://127.0.0.1:9/> { ?s ?p ?o } }",
     "SELECT * WHERE { sErViCe <http://127.0.0.1:9/> { ?s ?p ?o } }",
     "PREFIX ex: <http://127.0.0.1:9/> SELECT * FROMex:g WHERE { ?s ?p ?o }",
+    # found by the adversarial review: a keyword glued AFTER another word
+    "SELECT * WHERE { ?a <urn:x>* trueSERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }",
+    "SELECT * WHERE { ?a <urn:x>* falseSERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }",
+    "SELECT * WHERE { ?a <urn:x>* trueSERVICESILENT<http://127.0.0.1:9/> { ?s ?p ?o } }",
+    "PREFIX trueSERVICE: <http://127.0.0.1:9/> SELECT * WHERE { ?s ?p trueSERVICE:x }",
+    "ASKFROM <http://127.0.0.1:9/> { ?s ?p ?o }",
+    "CONSTRUCTFROM <file:///etc/passwd> WHERE { ?s ?p ?o }",
 ])
 def test_hidden_or_glued_service_and_from_are_refused(query):
     with pytest.raises(OutboundRefused):

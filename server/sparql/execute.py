@@ -5,6 +5,7 @@ protocol endpoint, the query page and the named queries alike.
 """
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass, field
 
 from flask import current_app, request
@@ -48,6 +49,17 @@ def effective_dataset(checked: sandbox.CheckedQuery, requested: Dataset) -> Data
     return Dataset(list(checked.from_default), list(checked.from_named))
 
 
+def client_key(address: str | None) -> str | None:
+    """Who counts as one client for the per-client limit: an IPv4 address, or an IPv6
+    /64 (one subscriber's usual allocation: an attacker has plenty of addresses in it)."""
+    if not address or ":" not in address:
+        return address
+    try:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    except ValueError:
+        return address
+
+
 def run(checked: sandbox.CheckedQuery, fmt: Format, requested: Dataset | None = None) -> QueryAnswer:
     """Run on the store's time-limited worker pool; syntax errors point into the user's text.
 
@@ -65,7 +77,8 @@ def run(checked: sandbox.CheckedQuery, fmt: Format, requested: Dataset | None = 
             named_graph_uris=dataset.named_graph_uris,
             timeout=float(config["SPARQL_TIMEOUT"]),
             max_rows=int(config["SPARQL_MAX_ROWS"]),
-            bounded=checked.bounded, client=request.remote_addr)
+            bounded=checked.bounded, client=client_key(request.remote_addr),
+            max_bytes=int(config.get("SPARQL_MAX_ANSWER_BYTES") or 0) or None)
     except QuerySyntaxError as exc:
         raise checked.user_error(exc) from None
 

@@ -13,8 +13,9 @@ cannot reach the network.
         QuerySyntaxError  (400) a character no SPARQL token starts with
         BadRequest        (400) brackets nested deeper than MAX_NESTING; \\u escapes left
         UpdateRefused     (403) INSERT / DELETE / LOAD / CLEAR / DROP / CREATE / ADD / MOVE / COPY / WITH
-        OutboundRefused   (403) SERVICE (also glued to a name: Oxigraph reads ``SERVICEex:x``
-                                as ``SERVICE ex:x``), or FROM / FROM NAMED / default-graph-uri /
+        OutboundRefused   (403) SERVICE (also glued to other words: Oxigraph reads
+                                ``SERVICEex:x`` and ``trueSERVICE`` as SERVICE), or FROM /
+                                FROM NAMED / default-graph-uri /
                                 named-graph-uri naming a graph outside the dataset
 
 FROM clauses leave the text and become dataset lists: the store never sees an IRI it
@@ -37,8 +38,8 @@ __all__ = ["CheckedQuery", "Token", "check_query", "check_graph_iris", "tokenize
 #: Keywords that only occur in SPARQL Update requests.
 UPDATE_KEYWORDS = frozenset({"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE",
                              "ADD", "MOVE", "COPY", "WITH"})
-#: Keywords a parser may read at the start of a longer word (Oxigraph matches keywords
-#: without a word boundary): a name starting with one of them is refused.
+#: Keywords a parser may read inside a longer word (Oxigraph matches keywords without
+#: word boundaries): a keyword, or the prefix of a name, containing one is refused.
 GLUED_KEYWORDS = ("SERVICE", "FROM")
 #: Deepest bracket nesting accepted (Oxigraph's parser overflows its stack near 3000).
 MAX_NESTING = 100
@@ -97,25 +98,29 @@ def refuse_updates(tokens: Iterable[Token]) -> None:
 
 
 def refuse_service(tokens: Iterable[Token]) -> None:
-    """SERVICE, and every keyword or prefixed name that starts with SERVICE or FROM
-    (other than the FROM keyword itself): parsers that match keywords by prefix read
-    ``SERVICEex:x`` or ``SERVICE:x`` as SERVICE."""
+    """SERVICE, and every keyword or prefix of a prefixed name that merely CONTAINS
+    SERVICE or FROM (other than the FROM keyword itself): Oxigraph matches keywords
+    without word boundaries, so ``SERVICEex:x``, ``SERVICE:x``, ``trueSERVICE <...>``
+    and ``ASKFROM <...>`` are SERVICE and FROM to it."""
     for tok in tokens:
-        if tok.kind not in ("keyword", "pname"):
+        if tok.kind == "keyword":
+            word = tok.text.upper()
+        elif tok.kind == "pname":
+            word = tok.text.partition(":")[0].upper()
+        else:
             continue
-        word = tok.text.upper()
         if word == "SERVICE":
             raise OutboundRefused(
                 "SERVICE (federated query) is not available: this endpoint never contacts other services.",
                 hint="Run the remote part against the other endpoint and combine the results yourself.",
                 position=tok.start)
-        glued = next((k for k in GLUED_KEYWORDS if word.startswith(k) and word != k), None)
+        glued = next((k for k in GLUED_KEYWORDS if k in word and word != k), None)
         if glued:
             raise OutboundRefused(
-                f"{tok.text!r} starts with the keyword {glued}, which some SPARQL parsers read as "
-                f"{glued} followed by the rest of the name; it is refused.",
-                hint=f"Put a space after {glued}, or rename the prefix so that it does not start "
-                     f"with {glued.lower()}.", position=tok.start)
+                f"{tok.text!r} contains the keyword {glued}, which some SPARQL parsers read as "
+                f"{glued} wherever it stands in a word; it is refused.",
+                hint=f"Put spaces around {glued}, or rename the prefix so that it does not "
+                     f"contain {glued.lower()}.", position=tok.start)
 
 
 def query_form(tokens: Iterable[Token]) -> str | None:
@@ -270,8 +275,9 @@ def _pattern_term(tokens: list[Token], i: int, position: str) -> int | None:
 
 def is_bounded(tokens: list[Token], max_offset: int = 10_000) -> bool:
     """Is this a query whose cost the row cap bounds: SELECT (variables or ``*``) or ASK
-    over ONE triple pattern of plain terms, with at most LIMIT and a small OFFSET? Its
-    answer is one index scan read lazily, so it can run without a worker process. No
+    over ONE triple pattern of plain terms, no variable twice, with at most LIMIT and a
+    small OFFSET? Its answer is one index scan read lazily, so it can run without a
+    worker process. No
     DISTINCT, ORDER BY, GROUP BY, FILTER, paths, GRAPH, FROM, subqueries: anything else
     is not bounded (and runs in the time-limited workers). The verdict is about the
     canonical text, which holds exactly these tokens."""
@@ -296,10 +302,14 @@ def is_bounded(tokens: list[Token], max_offset: int = 10_000) -> bool:
     if i >= len(tokens) or tokens[i].text != "{":
         return False
     i += 1
+    first = i
     for position in ("s", "p", "o"):
         i = _pattern_term(tokens, i, position)
         if i is None:
             return False
+    names = [t.text[1:] for t in tokens[first:i] if t.kind == "var"]
+    if len(names) != len(set(names)):       # ?x ?x ?o filters the scan: no row bound
+        return False
     if i < len(tokens) and tokens[i].text == ".":
         i += 1
     if i >= len(tokens) or tokens[i].text != "}":

@@ -160,7 +160,7 @@ class Store:
                        default_graph_uris: Sequence[str] = (),
                        named_graph_uris: Sequence[str] = (),
                        timeout: float, max_rows: int, bounded: bool = False,
-                       client: str | None = None) -> QueryAnswer:
+                       client: str | None = None, max_bytes: int | None = None) -> QueryAnswer:
         """Answer an untrusted query: from the answer cache, else in a time-limited worker
         process. ``bounded`` (the sandbox's verdict: one triple pattern, at most LIMIT and
         a small OFFSET) lets the embedded Oxigraph store answer in this thread instead:
@@ -176,10 +176,11 @@ class Store:
         job = {"query": query, "format": result_format,
                "default_graph_uris": tuple(default_graph_uris),
                "named_graph_uris": tuple(named_graph_uris),
-               "max_rows": max_rows, "incoming_limit": self.incoming_limit,
+               "max_rows": max_rows, "incoming_limit": self.incoming_limit, "max_bytes": max_bytes,
                "prefixes": all_prefixes(self.base_iri)}
         if bounded and self.backend.name in IN_PROCESS_BACKENDS:
-            answer = run_job(self.backend, job)
+            with FORK_GUARD.shared():            # no fork of the pool amid a store read
+                answer = run_job(self.backend, job)
         else:
             with self._client_slot(client):
                 answer = self.pool().run(job, timeout)
@@ -260,7 +261,7 @@ def make_store(backend: Backend, fingerprint: str, config) -> Store:
                  answer_cache=(int(config.get("QUERY_CACHE_ENTRIES", QUERY_CACHE_ENTRIES)),
                                int(config.get("QUERY_CACHE_BYTES", QUERY_CACHE_BYTES))),
                  limits=pool_limits(config),
-                 client_max_queries=int(config.get("CLIENT_MAX_QUERIES", 2)))
+                 client_max_queries=int(config.get("CLIENT_MAX_QUERIES", 1)))
 
 
 def load_sources(config):

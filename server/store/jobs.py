@@ -10,6 +10,7 @@ import re
 
 from rdflib import URIRef
 
+from ..errors import AnswerTooLarge
 from . import describe as describing
 from . import results
 from .base import Backend, QueryAnswer
@@ -69,6 +70,20 @@ def describe_targets(backend: Backend, query: str) -> list[str]:
 
 
 def run_job(backend: Backend, job: dict) -> QueryAnswer:
+    """The answer of ``job``; AnswerTooLarge when its body is over ``job["max_bytes"]``
+    (the answer is refused where it is made, before it reaches a web worker)."""
+    answer = _answer(backend, job)
+    limit = job.get("max_bytes")
+    if limit and len(answer.body) > limit:
+        raise AnswerTooLarge(
+            f"The answer is {len(answer.body) / 2**20:.0f} MB; this endpoint sends at most "
+            f"{limit / 2**20:.0f} MB per answer.",
+            hint="Ask for fewer rows (LIMIT) or shorter values; the whole dataset is in the dumps.",
+            limit=limit)
+    return answer
+
+
+def _answer(backend: Backend, job: dict) -> QueryAnswer:
     query, fmt, max_rows = job["query"], job["format"], job["max_rows"]
     if query_form(query) == "describe":
         results.check_format("graph", fmt)
