@@ -32,7 +32,7 @@ from rdflib import Graph, URIRef
 from server import create_app, startup
 from server.config import DEFAULTS, ROOT
 from server.errors import StoreCorrupted, StoreInUse
-from server.store.disk import MANIFEST_FILE, MUTEX_FILE
+from server.store.disk import MANIFEST_FILE, MANIFEST_FORMAT, MUTEX_FILE
 from test_cli import BASE, GOOD, PREFIXES, free_port, make_dataset, stop, wait_for
 
 OTHER = PREFIXES + 'event:b a ex:Event ; ex:status ex:Occurred ; rdfs:label "B"@en .\n'
@@ -206,6 +206,25 @@ def test_a_corrupted_store_is_refused_with_the_command_that_rebuilds_it(tmp_path
     again = startup.start(config)
     assert again.action == "opened" and events(again.store) == 2
     again.store.close()
+
+
+@pytest.mark.parametrize("damage, named", [
+    (lambda store: (store / MANIFEST_FILE).write_text('{"format": %d, "files": null}' % MANIFEST_FORMAT),
+     MANIFEST_FILE),
+    (lambda store: (store / MANIFEST_FILE).write_text('{"format": %d, "files": []}' % MANIFEST_FORMAT),
+     MANIFEST_FILE),
+    (lambda store: ((store / MANIFEST_FILE).unlink(), (store / MANIFEST_FILE).mkdir()), MANIFEST_FILE),
+    (lambda store: ((store / ".lock").unlink(), (store / ".lock").mkdir()), ".lock"),
+], ids=["files-null", "files-a-list", "manifest-a-folder", "lock-a-folder"])
+def test_store_metadata_of_the_wrong_shape_is_refused_as_corrupted(tmp_path, damage, named):
+    make_dataset(tmp_path, one=GOOD, two=OTHER)
+    store = tmp_path / "store"
+    config = config_for(tmp_path, store)
+    startup.start(config).store.close()
+    damage(store)
+    with pytest.raises(StoreCorrupted) as refused:
+        startup.start(config)
+    assert named in refused.value.message and "--rebuild" in refused.value.hint
 
 
 def test_serve_refuses_a_corrupted_store_and_rebuild_repairs_it(tmp_path):

@@ -197,6 +197,8 @@ class StoreFolder:
                 fd = os.open(self.path / MUTEX_FILE, flags, 0o644)
                 break
             except OSError as exc:
+                if exc.errno == errno.EISDIR:
+                    raise self.corrupted(f"its lock file {self.path / MUTEX_FILE} is a folder") from None
                 if exc.errno not in (errno.EROFS, errno.EACCES, errno.EPERM, errno.ENOENT):
                     raise
         try:
@@ -218,9 +220,12 @@ class StoreFolder:
             text = self.manifest_path.read_text(encoding="utf-8")
         except FileNotFoundError:
             return None
+        except OSError as exc:                   # a directory, unreadable...
+            raise self.corrupted(f"its manifest {self.manifest_path} cannot be read "
+                                 f"({exc.strerror or exc})") from None
         try:
             return Manifest.from_json(text)
-        except (ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise self.corrupted(f"its manifest {self.manifest_path} is unreadable ({exc})") from None
 
     def corrupted(self, what: str) -> StoreCorrupted:
