@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from contextlib import contextmanager
 
 import pytest
 
@@ -43,6 +44,19 @@ def store(request, tmp_path):
 
 def query(store, text, timeout=TIMEOUT):
     return store.protocol_query(text, result_format=SPARQL_JSON, timeout=timeout, max_rows=100)
+
+
+@contextmanager
+def busy(run, settle: float = 0.3):
+    """While the body runs, one query (``run(PATHOLOGICAL, 2.0)``) holds a worker until
+    it times out; afterwards it has been stopped."""
+    blocker = threading.Thread(target=lambda: pytest.raises(QueryTimeout, run, PATHOLOGICAL, 2.0))
+    blocker.start()
+    time.sleep(settle)
+    try:
+        yield
+    finally:
+        blocker.join(10)
 
 
 def gone(pid: int, within: float = 1.0) -> bool:
@@ -92,17 +106,13 @@ def test_queries_wait_for_a_busy_pool_with_their_own_deadline(tmp_path):
     store = make_store("oxigraph", tmp_path)
     store.workers = 1
     try:
-        blocker = threading.Thread(target=lambda: pytest.raises(QueryTimeout, query, store,
-                                                                PATHOLOGICAL, 2.0))
         store.pool()
-        blocker.start()
-        time.sleep(0.2)
-        started = time.monotonic()
-        with pytest.raises(PoolBusy) as err:
-            query(store, CHEAP, timeout=0.5)
-        assert time.monotonic() - started < 1.0 and "busy" in err.value.message
-        assert err.value.status == 503 and err.value.details["retry_after"] >= 1
-        blocker.join(10)
+        with busy(lambda text, timeout: query(store, text, timeout), settle=0.2):
+            started = time.monotonic()
+            with pytest.raises(PoolBusy) as err:
+                query(store, CHEAP, timeout=0.5)
+            assert time.monotonic() - started < 1.0 and "busy" in err.value.message
+            assert err.value.status == 503 and err.value.details["retry_after"] >= 1
         assert b"true" in query(store, CHEAP).body              # the worker was replaced
     finally:
         store.close()
@@ -288,15 +298,11 @@ def test_a_full_queue_is_refused_at_once(tmp_path):
     store = build_store(mini_config(STORE_BACKEND="oxigraph", QUERY_WORKERS=1, QUERY_QUEUE=0))
     try:
         store.pool()
-        blocker = threading.Thread(target=lambda: pytest.raises(QueryTimeout, query, store,
-                                                                PATHOLOGICAL, 2.0))
-        blocker.start()
-        time.sleep(0.3)
-        started = time.monotonic()
-        with pytest.raises(PoolBusy) as err:
-            query(store, CHEAP, timeout=5)
-        assert time.monotonic() - started < 0.2 and "already running or waiting" in err.value.message
-        blocker.join(10)
+        with busy(lambda text, timeout: query(store, text, timeout)):
+            started = time.monotonic()
+            with pytest.raises(PoolBusy) as err:
+                query(store, CHEAP, timeout=5)
+            assert time.monotonic() - started < 0.2 and "already running or waiting" in err.value.message
         assert b"true" in query(store, CHEAP).body
     finally:
         store.close()
@@ -310,15 +316,11 @@ def test_one_client_cannot_hold_more_than_its_share_of_workers(tmp_path):
                                     max_rows=100, client=client)
     try:
         store.pool()
-        blocker = threading.Thread(target=lambda: pytest.raises(QueryTimeout, run, "10.0.0.1",
-                                                                PATHOLOGICAL, 2.0))
-        blocker.start()
-        time.sleep(0.3)
-        with pytest.raises(TooManyQueries) as err:
-            run("10.0.0.1", CHEAP + " # another")
-        assert err.value.status == 429
-        assert b"true" in run("10.0.0.2", CHEAP).body             # another client is served
-        blocker.join(10)
+        with busy(lambda text, timeout: run("10.0.0.1", text, timeout)):
+            with pytest.raises(TooManyQueries) as err:
+                run("10.0.0.1", CHEAP + " # another")
+            assert err.value.status == 429
+            assert b"true" in run("10.0.0.2", CHEAP).body         # another client is served
         assert b"true" in run("10.0.0.1", CHEAP + " # later").body
         assert store._clients == {}                               # nothing left behind
     finally:

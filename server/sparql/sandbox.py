@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 from urllib.parse import urljoin
 
+import pyoxigraph
+
 from ..errors import BadRequest, OutboundRefused, PayloadTooLarge, QuerySyntaxError, UpdateRefused
 from .lexer import Emitted, Token, emit, tokenize
 
@@ -45,8 +47,9 @@ GLUED_KEYWORDS = ("SERVICE", "FROM")
 MAX_NESTING = 100
 #: Query forms, and the kind of answer each gives.
 QUERY_FORMS = {"SELECT": "select", "ASK": "ask", "CONSTRUCT": "graph", "DESCRIBE": "graph"}
-_OPENERS = {"{": 1, "(": 1, "[": 1, "<<": 1, "<<(": 1, "{|": 1}
-_CLOSERS = {"}": 1, ")": 1, "]": 1, ">>": 1, ")>>": 1, "|}": 1}
+#: Operators that open or close a nesting level in the engine's parser.
+_OPENERS = frozenset({"{", "(", "[", "<<", "<<(", "{|"})
+_CLOSERS = frozenset({"}", ")", "]", ">>", ")>>", "|}"})
 
 
 def keywords(tokens: Iterable[Token]) -> list[Token]:
@@ -190,7 +193,6 @@ def check_graph_iris(iris: Iterable[str], parameter: str,
                      dataset_graphs: Iterable[str] | None = None) -> None:
     """``default-graph-uri`` / ``named-graph-uri`` values: absolute IRIs (as the store
     parses them), and graphs of this dataset when ``dataset_graphs`` is given."""
-    import pyoxigraph
     graphs = None if dataset_graphs is None else set(dataset_graphs)
     for iri in iris:
         try:
@@ -216,9 +218,14 @@ def check_nesting(tokens: Iterable[Token], max_depth: int) -> None:
     a parser may read ``<?a||(...)>`` as an expression."""
     depth = 0
     for tok in tokens:
-        steps = (tok.value if tok.kind == "iri" else tok.text if tok.kind == "op" else "")
-        if tok.kind == "op" and (tok.text in _OPENERS or tok.text in _CLOSERS):
-            steps = "(" if tok.text in _OPENERS else ")"
+        if tok.kind == "iri":
+            steps = tok.value                  # its brackets, in order
+        elif tok.kind == "op" and tok.text in _OPENERS:
+            steps = "("
+        elif tok.kind == "op" and tok.text in _CLOSERS:
+            steps = ")"
+        else:
+            continue
         for ch in steps:
             if ch in "{([":
                 depth += 1

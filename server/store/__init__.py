@@ -47,6 +47,7 @@ from flask import current_app
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
+from ..config import DEFAULTS
 from ..errors import KGError, TooManyQueries
 from ..formats import Format
 from ..namespaces import all_prefixes
@@ -80,7 +81,8 @@ class Store:
                  workers: int = 2, incoming_limit: int = 50,
                  loaded_at: datetime | None = None,
                  answer_cache: tuple[int, int] = (QUERY_CACHE_ENTRIES, QUERY_CACHE_BYTES),
-                 limits: Limits = Limits(), client_max_queries: int = 2):
+                 limits: Limits = Limits(),
+                 client_max_queries: int = DEFAULTS["CLIENT_MAX_QUERIES"]):
         self.backend = backend
         self.fingerprint = fingerprint
         self.base_iri = base_iri
@@ -255,13 +257,15 @@ def make_backend(config, rebuild_hint: str | None = None) -> Backend:
 
 def make_store(backend: Backend, fingerprint: str, config) -> Store:
     """The facade over a filled (or opened) backend, with the configured limits."""
+    def setting(key):
+        return config.get(key, DEFAULTS[key])
     return Store(backend, fingerprint=fingerprint, base_iri=config["BASE_IRI"],
-                 workers=int(config.get("QUERY_WORKERS", 2)),
-                 incoming_limit=int(config.get("INCOMING_LINKS_LIMIT", 50)),
+                 workers=int(setting("QUERY_WORKERS")),
+                 incoming_limit=int(setting("INCOMING_LINKS_LIMIT")),
                  answer_cache=(int(config.get("QUERY_CACHE_ENTRIES", QUERY_CACHE_ENTRIES)),
                                int(config.get("QUERY_CACHE_BYTES", QUERY_CACHE_BYTES))),
-                 limits=pool_limits(config),
-                 client_max_queries=int(config.get("CLIENT_MAX_QUERIES", 1)))
+                 limits=Limits.from_config(config),
+                 client_max_queries=int(setting("CLIENT_MAX_QUERIES")))
 
 
 def load_sources(config):
@@ -274,15 +278,6 @@ def build_store(config) -> Store:
     """Run the start-up pipeline (``server.startup.start``) and return its store."""
     from ..startup import start
     return start(config).store
-
-
-def pool_limits(config) -> Limits:
-    """The query pool's limits from the configuration (``server.config``)."""
-    memory = int(config.get("QUERY_MEMORY_LIMIT_MB", 1024) or 0)
-    return Limits(confinement=str(config.get("QUERY_CONFINEMENT", "seccomp")).lower(),
-                  memory_limit=memory << 20 if memory > 0 else None,
-                  queue=int(config.get("QUERY_QUEUE", 4)),
-                  queue_wait=float(config.get("QUERY_QUEUE_WAIT", 2.0)))
 
 
 def init_app(app, store: Store | None = None) -> None:

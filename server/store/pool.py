@@ -20,18 +20,18 @@ worker process that is SIGKILLed when it passes its deadline:
   exclusively: trusted in-process reads hold it shared, so no thread is inside the
   store when the fork happens (forking amid a running query can deadlock the child).
   Replacements are forked by the zygote, which has no other threads.
-* The pool belongs to the process that created it: under a multi-process server each worker process
-  builds its own on first use (``usable()`` is false in a forked child), never the master.
+* The pool belongs to the process that created it: under a multi-process server each
+  web worker builds its own (``usable()`` is false in a forked child), never the master.
 * Workers confine themselves first (``server.store.confine``: no network, no exec,
   an address-space cap, death with the zygote), then call ``backend.after_fork()`` (a
   persistent Oxigraph store is reopened read-only there) and leave with ``os._exit``:
   nothing of the parent runs twice. A worker that cannot be confined answers every job
   with an error: queries are refused, never run unconfined (unless the operator set
   ``QUERY_CONFINEMENT=none``).
-* Admission is bounded: at most ``size + queue`` queries are in the pool (running or
-  waiting) and a query waits at most ``queue_wait`` seconds for a worker; beyond
-  either, ``PoolBusy`` (503 with Retry-After) at once, so request threads never pile
-  up behind slow queries.
+* Admission is bounded: at most ``size + queue`` queries (and at most ``admission``,
+  the server's request threads minus one) are in the pool, running or waiting, and a
+  query waits at most ``queue_wait`` seconds for a worker; beyond either, ``PoolBusy``
+  (503 with Retry-After), so request threads never pile up behind slow queries.
 """
 from __future__ import annotations
 
@@ -47,6 +47,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 
 from .. import errors
+from ..config import DEFAULTS
 from . import confine
 from .base import Backend, QueryAnswer
 from .jobs import run_job
@@ -103,14 +104,24 @@ class Worker:
 
 @dataclass(frozen=True)
 class Limits:
-    """What a query worker may use, and how long a query may wait for one."""
-    confinement: str = "seccomp"         # "seccomp" (no network, no exec) or "none"
-    memory_limit: int | None = 1 << 30   # bytes of address space a query may add (None: no cap)
-    queue: int = 4                       # queries that may wait for a busy worker
-    queue_wait: float = 2.0              # seconds a query waits for a worker, at most
+    """What a query worker may use, and how long a query may wait for one (defaults:
+    ``server.config.DEFAULTS``; ``Limits.from_config`` reads a configuration)."""
+    confinement: str = DEFAULTS["QUERY_CONFINEMENT"]   # "seccomp" (no network, no exec) or "none"
+    memory_limit: int | None = DEFAULTS["QUERY_MEMORY_LIMIT_MB"] << 20   # bytes a query may add
+    queue: int = DEFAULTS["QUERY_QUEUE"]                # queries that may wait for a busy worker
+    queue_wait: float = DEFAULTS["QUERY_QUEUE_WAIT"]    # seconds a query waits, at most
     admission: int | None = None         # most queries in the pool (running + waiting) at
                                          # once, whatever the queue: the server's request
                                          # threads minus one, so pages always find a thread
+
+    @classmethod
+    def from_config(cls, config) -> "Limits":
+        def setting(key):
+            return config.get(key, DEFAULTS[key])
+        memory = int(setting("QUERY_MEMORY_LIMIT_MB") or 0)
+        return cls(confinement=str(setting("QUERY_CONFINEMENT")).lower(),
+                   memory_limit=memory << 20 if memory > 0 else None,
+                   queue=int(setting("QUERY_QUEUE")), queue_wait=float(setting("QUERY_QUEUE_WAIT")))
 
 
 # -- child processes --------------------------------------------------------------
