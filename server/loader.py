@@ -35,20 +35,16 @@ from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.plugins.parsers.notation3 import BadSyntax
 from rdflib.term import Node
 
+from . import formats
 from .errors import DataLoadError, DataTooLarge
 
-#: File suffix -> (rdflib parser name, pyoxigraph format name or None).
+#: File suffix -> (rdflib parser name, pyoxigraph format name or None), from the one
+#: format table. JSON-LD goes through rdflib (pyoxigraph would fetch remote contexts).
 SYNTAXES: dict[str, tuple[str, str | None]] = {
-    ".ttl": ("turtle", "TURTLE"),
-    ".nt": ("nt", "N_TRIPLES"),
-    ".trig": ("trig", "TRIG"),
-    ".nq": ("nquads", "N_QUADS"),
-    ".rdf": ("xml", "RDF_XML"),
-    ".owl": ("xml", "RDF_XML"),
-    ".jsonld": ("json-ld", None),
-}
+    suffix: (fmt.rdflib, None if fmt.rdflib == "json-ld" else fmt.oxigraph)
+    for suffix, fmt in formats.readable().items()}
 #: Syntaxes whose files carry their own graph names.
-QUAD_SYNTAXES = {"trig", "nquads"}
+QUAD_SYNTAXES = {fmt.rdflib for fmt in formats.readable().values() if fmt.graphs}
 #: Line-based syntaxes parsed by pyoxigraph (fast path for large generated files).
 FAST_SYNTAXES = {"nt", "nquads"}
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"

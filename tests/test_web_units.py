@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import pytest
 from rdflib import Literal, URIRef
-from werkzeug.datastructures import MIMEAccept
-from werkzeug.http import parse_accept_header
 
 from server.formats import HTML, JSONLD, RESOURCE_FORMATS, TURTLE
 from server.web.errors import error_kind
@@ -58,13 +56,16 @@ def test_local_name():
     ("application/ld+json", None, "json"),
     ("text/turtle", None, "turtle"),
     ("application/n-triples", None, "text"),
-    ("", None, "text"),
+    ("text/plain", None, "text"),
+    ("", None, "turtle"),                       # as a known IRI answers: Turtle
+    ("*/*", None, "turtle"),
+    ('application/ld+json; profile="http://www.w3.org/ns/json-ld#compacted"', None, "json"),
+    ("application/sparql-results+json; charset=utf-8", None, "json"),
     ("text/html", "ttl", "turtle"),
     ("text/html", "jsonld", "json"),
 ])
 def test_error_bodies_follow_the_request(accept, override, kind):
-    assert error_kind(parse_accept_header(accept, MIMEAccept),
-                      override) == kind
+    assert error_kind(accept, override) == kind
 
 
 def test_etags_change_with_data_path_query_and_type():

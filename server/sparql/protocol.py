@@ -19,7 +19,7 @@ from ..errors import BadRequest, PayloadTooLarge, UnsupportedMediaType, UpdateRe
 FORM = "application/x-www-form-urlencoded"
 DIRECT = "application/sparql-query"
 UPDATE = "application/sparql-update"
-ALLOWED_METHODS = ("GET", "HEAD", "POST")
+ALLOWED_METHODS = ("GET", "HEAD", "POST", "OPTIONS")
 
 
 @dataclass

@@ -14,18 +14,13 @@ from typing import Iterable, Mapping
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, RDFS, SH, XSD
 
-from ..formats import GRAPH_FORMATS, RESULT_FORMATS
+from urllib.parse import quote
+
+from ..formats import GRAPH_FORMATS, RESULT_FORMATS, W3C
 from ..namespaces import SD
 
-#: W3C unique URIs for formats (https://www.w3.org/ns/formats/).
-W3C_FORMATS = Namespace("http://www.w3.org/ns/formats/")
-FORMAT_IRIS = {
-    "json": W3C_FORMATS.SPARQL_Results_JSON, "xml": W3C_FORMATS.SPARQL_Results_XML,
-    "csv": W3C_FORMATS.SPARQL_Results_CSV, "tsv": W3C_FORMATS.SPARQL_Results_TSV,
-    "turtle": W3C_FORMATS.Turtle, "jsonld": W3C_FORMATS["JSON-LD"],
-    "ntriples": W3C_FORMATS["N-Triples"], "rdfxml": W3C_FORMATS.RDF_XML,
-    "trig": W3C_FORMATS.TriG, "nquads": W3C_FORMATS["N-Quads"],
-}
+#: W3C unique URIs for formats (https://www.w3.org/ns/formats/; each ``Format.w3c``).
+W3C_FORMATS = Namespace(W3C)
 
 LIMITS = (  # (local name, config key, datatype, label, comment)
     ("queryTimeout", "SPARQL_TIMEOUT", XSD.decimal, "query timeout (seconds)",
@@ -59,10 +54,13 @@ def service_description(endpoint: str, graph_names: Iterable[str], prefixes: Map
         "The default graph is the union of all named graphs; FROM, FROM NAMED, default-graph-uri "
         "and named-graph-uri select among the named graphs listed here (an unknown graph is empty). "
         "The prefixes declared with sh:declare are predeclared: queries may use them without PREFIX. "
-        "Relative IRIs resolve against the dataset base IRI (a BASE in the query wins).",
+        "Relative IRIs resolve against the dataset base IRI (a BASE in the query wins). "
+        "Each named graph can also be fetched whole in any RDF format: GET this endpoint with "
+        "?graph=<name> (the SPARQL 1.1 Graph Store HTTP Protocol, read-only; rdfs:seeAlso of each "
+        "graph below), the default graph with ?default.",
         lang="en")))
     for fmt in (*RESULT_FORMATS, *GRAPH_FORMATS):
-        g.add((service, SD.resultFormat, FORMAT_IRIS[fmt.name]))
+        g.add((service, SD.resultFormat, URIRef(fmt.w3c)))
 
     dataset, default = here.dataset, here.defaultGraph
     g.add((service, SD.defaultDataset, dataset))
@@ -75,6 +73,7 @@ def service_description(endpoint: str, graph_names: Iterable[str], prefixes: Map
         g.add((dataset, SD.namedGraph, node))
         g.add((node, RDF.type, SD.NamedGraph))
         g.add((node, SD.name, URIRef(name)))
+        g.add((node, RDFS.seeAlso, URIRef(f"{endpoint}?graph={quote(str(name), safe='')}")))
 
     for prefix, namespace in prefixes.items():
         decl = here["prefix-" + prefix]

@@ -8,27 +8,37 @@ limit; the downloads it links carry the whole answer."""
 from __future__ import annotations
 
 from flask import Response, current_app, jsonify, render_template, request, url_for
-from rdflib import Dataset, Graph
 
 from ..errors import KGError, NotAcceptable, NotFound
-from ..formats import GRAPH_FORMATS, HTML, RESULT_FORMATS, Format, negotiate
+from ..formats import GRAPH_FORMATS, HTML, JSON, RESOURCE_FORMATS, RESULT_FORMATS, Format, negotiate
 from ..formats import NTRIPLES, SPARQL_JSON
 from ..store.base import QueryAnswer
+from ..web.graph_store import graph_store_response, is_graph_store_request
 from ..web.public import public_url_for
+from ..web.rdf import serialize
 from . import bp, examples, execute, tables
-from .protocol import read_protocol_request
+from .protocol import ALLOWED_METHODS, read_protocol_request
 from .service_description import LIMITS, service_description
 
 PAGE_OFFERS: tuple[Format, ...] = (*RESULT_FORMATS, *GRAPH_FORMATS, HTML)
-JSON_ONLY = Format("json", "application/json", None, "json")
 
 
 def _offers(kind: str) -> tuple[Format, ...]:
     return (*(GRAPH_FORMATS if kind == "graph" else RESULT_FORMATS), HTML)
 
 
-@bp.route("/sparql", methods=["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH"])
+def accept() -> str | None:
+    return request.headers.get("Accept")
+
+
+@bp.route("/sparql", methods=["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"],
+          provide_automatic_options=False)
 def endpoint():
+    if request.method == "OPTIONS":
+        allowed = ("GET", "HEAD", "OPTIONS") if is_graph_store_request(request.args) else ALLOWED_METHODS
+        return Response(status=204, headers={"Allow": ", ".join(allowed)})
+    if is_graph_store_request(request.args):
+        return graph_store_response()
     req = read_protocol_request(request)
     if req is None:
         return service_description_response()
@@ -36,7 +46,7 @@ def endpoint():
     dataset = execute.Dataset(req.default_graph_uris, req.named_graph_uris)
     try:
         checked = execute.check(req.query)
-        fmt = negotiate(request.accept_mimetypes, _offers(checked.kind), req.format)
+        fmt = negotiate(accept(), _offers(checked.kind), req.format)
         if fmt is HTML:
             return render_results(req.query, checked, dataset)
         return answer_response(execute.run(checked, fmt, dataset))
@@ -48,34 +58,22 @@ def endpoint():
 
 def _wants_html(override: str | None) -> bool:
     """Would this client rather see errors on the query page (a browser)?"""
-    if override:
-        return override.lower() in ("html", "text/html")
+    if override and override.strip().lower() in HTML.spellings:
+        return True
     try:
-        return negotiate(request.accept_mimetypes, PAGE_OFFERS) is HTML
+        return negotiate(accept(), PAGE_OFFERS, override) is HTML
     except NotAcceptable:
         return False
 
 
 def service_description_response():
-    offers = (*GRAPH_FORMATS, HTML)
-    fmt = negotiate(request.accept_mimetypes, offers, request.args.get("format"))
+    fmt = negotiate(accept(), RESOURCE_FORMATS, request.args.get("format"))
     if fmt is HTML:
         return render_page(query=None)
     graph = service_description(public_url_for("sparql.endpoint"), _graph_names(),
                                 execute.predeclared(), current_app.config)
-    return Response(serialize(graph, fmt), mimetype=fmt.media_type)
-
-
-def serialize(graph: Graph, fmt: Format) -> bytes:
-    """A graph in any RDF format (TriG / N-Quads: as the default graph of a dataset)."""
-    if fmt.name in ("trig", "nquads"):
-        dataset = Dataset()
-        for prefix, ns in graph.namespaces():
-            dataset.bind(prefix, ns)
-        for triple in graph:
-            dataset.add(triple)
-        graph = dataset
-    return graph.serialize(format=fmt.rdflib, encoding="utf-8")
+    prefixes = {str(p): str(ns) for p, ns in graph.namespaces()}
+    return Response(serialize(graph, fmt, prefixes), content_type=fmt.content_type)
 
 
 def answer_response(answer: QueryAnswer) -> Response:
@@ -152,7 +150,7 @@ def _describe_example(ex) -> dict:
 
 @bp.route("/queries")
 def named_queries():
-    fmt = negotiate(request.accept_mimetypes, (JSON_ONLY, HTML), request.args.get("format"))
+    fmt = negotiate(accept(), (JSON, HTML), request.args.get("format"))
     items = examples.examples()
     if fmt is HTML:
         return render_template("sparql_queries.html", layout=layout(), examples=items)
@@ -166,7 +164,7 @@ def named_query(name: str):
         raise NotFound(f"There is no example query named {name!r}.",
                        hint="The list is at /queries.")
     checked = execute.check(example.text)
-    fmt = negotiate(request.accept_mimetypes, _offers(checked.kind), request.args.get("format"))
+    fmt = negotiate(accept(), _offers(checked.kind), request.args.get("format"))
     if fmt is HTML:
         return render_results(example.text, checked, execute.Dataset(), example=example)
     return answer_response(execute.run(checked, fmt))

@@ -20,11 +20,6 @@ from ..errors import NotAcceptable
 from ..formats import GRAPH_FORMATS, RESULT_FORMATS, SPARQL_JSON, Format
 from .base import QueryAnswer
 
-_RESULTS = {"json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML,
-            "csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV}
-_RDF = {"turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES,
-        "rdfxml": ox.RdfFormat.RDF_XML, "trig": ox.RdfFormat.TRIG,
-        "nquads": ox.RdfFormat.N_QUADS, "jsonld": ox.RdfFormat.JSON_LD}
 
 
 # -- terms -------------------------------------------------------------------
@@ -88,7 +83,7 @@ def _json_term(term) -> dict:
 def check_format(kind: str, fmt: Format) -> None:
     """Refuse a result format that cannot carry this query form."""
     offers = GRAPH_FORMATS if kind == "graph" else RESULT_FORMATS
-    if fmt.name not in {f.name for f in offers}:
+    if fmt not in offers:
         what = "CONSTRUCT/DESCRIBE" if kind == "graph" else "SELECT/ASK"
         raise NotAcceptable(f"{fmt.media_type} cannot carry a {what} result.",
                             hint="Ask for one of: " + ", ".join(f.media_type for f in offers),
@@ -126,14 +121,14 @@ def graph_answer(statements: Iterable, fmt: Format, max_rows: int | None,
     truncated = max_rows is not None and len(taken) > max_rows
     if truncated:
         taken = taken[:max_rows]
-    rdf_format = _RDF[fmt.name]
+    rdf_format = fmt.ox_format()
     if not rdf_format.supports_datasets:   # triples only: drop graph names (and repeats)
         taken = list(dict.fromkeys(
             ox.Triple(q.subject, q.predicate, q.object) if isinstance(q, ox.Quad) else q
             for q in taken))
     elif taken and isinstance(taken[0], ox.Triple):
         taken = [ox.Quad(t.subject, t.predicate, t.object) for t in taken]
-    if prefixes and fmt.name in ("turtle", "trig"):
+    if prefixes and fmt.oxigraph in ("TURTLE", "TRIG"):
         body = ox.serialize(taken, format=rdf_format, prefixes=prefixes) or b""
     else:
         body = ox.serialize(taken, format=rdf_format) or b""
@@ -153,4 +148,4 @@ def _convert_results(json_body: bytes, fmt: Format) -> bytes:
     if fmt.name == SPARQL_JSON.name:
         return json_body
     parsed = ox.parse_query_results(json_body, format=ox.QueryResultsFormat.JSON)
-    return parsed.serialize(format=_RESULTS[fmt.name])
+    return parsed.serialize(format=fmt.ox_format())

@@ -9,8 +9,10 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-#: File suffixes the loader reads.
-RDF_SUFFIXES = (".ttl", ".trig", ".nq", ".nt", ".jsonld", ".rdf", ".owl")
+from ..formats import readable
+
+#: File suffixes the loader reads (from the one format table).
+RDF_SUFFIXES = tuple(readable())
 
 
 def dataset_files(*folders: str | Path | None) -> list[Path]:

@@ -8,17 +8,19 @@ import json
 import logging
 
 from flask import Response, render_template, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from ..errors import KGError, NotAcceptable
-from ..formats import HTML, JSONLD, NQUADS, NTRIPLES, RDFXML, TRIG, TURTLE, by_name
+from ..formats import HTML, JSON, JSONLD, RESOURCE_FORMATS, SPARQL_JSON, TURTLE, Format, best, by_name
 
 log = logging.getLogger(__name__)
 
-#: Media types an error body can take, per requested type family.
-JSON_TYPES = ("application/json", "application/ld+json", "application/sparql-results+json")
-ERROR_OFFERS = ("text/html", *JSON_TYPES, "text/turtle", "text/plain")
-RDF_FORMATS = (TURTLE, JSONLD, NTRIPLES, RDFXML, TRIG, NQUADS, HTML)
+TEXT = Format("text", "Text", "text/plain", "txt", "page")
+#: What an error body can be, by the format the client asked for. First Turtle (a
+#: comment), so a client that takes anything gets the same kind of answer a known
+#: IRI gives it; a browser gets a page, a JSON client JSON, anyone else plain text.
+ERROR_KINDS = {TURTLE: "turtle", JSON: "json", JSONLD: "json", SPARQL_JSON: "json",
+               HTML: "html", TEXT: "text"}
 
 
 def init_app(app) -> None:
@@ -29,6 +31,13 @@ def init_app(app) -> None:
 def as_kg_error(exc: Exception) -> KGError:
     if isinstance(exc, KGError):
         return exc
+    if isinstance(exc, MethodNotAllowed) and exc.valid_methods and \
+            exc.description == MethodNotAllowed.description:       # Werkzeug's generic text
+        allowed = ", ".join(exc.valid_methods)
+        err = KGError(f"{request.method} is not allowed here: this URL answers {allowed}.",
+                      hint="This service is read-only: read with GET, query /sparql with GET or POST.")
+        err.status, err.title = 405, exc.name
+        return err
     if isinstance(exc, HTTPException):
         err = KGError(exc.description or exc.name)
         err.status, err.title = exc.code or 500, exc.name
@@ -36,17 +45,12 @@ def as_kg_error(exc: Exception) -> KGError:
     return KGError("Unexpected error.")
 
 
-def error_kind(accept, override: str | None) -> str:
+def error_kind(accept: str | None, override: str | None) -> str:
     """"html" | "json" | "turtle" | "text" for this request (pure of its inputs)."""
-    fmt = by_name(override, RDF_FORMATS) if override else None
+    fmt = by_name(override, RESOURCE_FORMATS) if override else None
     if fmt is not None:
         return {"html": "html", "jsonld": "json", "turtle": "turtle"}.get(fmt.name, "text")
-    best = accept.best_match(ERROR_OFFERS) if accept else None
-    if best == "text/html":
-        return "html"
-    if best in JSON_TYPES:
-        return "json"
-    return "turtle" if best == "text/turtle" else "text"
+    return ERROR_KINDS.get(best(accept, tuple(ERROR_KINDS)), "text")
 
 
 def requested_override() -> str | None:
@@ -61,7 +65,7 @@ def render_error(exc: Exception):
     err = as_kg_error(exc)
     if err.status >= 500:
         log.error("%s: %s", err.title, err.message)
-    kind = error_kind(request.accept_mimetypes, requested_override())
+    kind = error_kind(request.headers.get("Accept"), requested_override())
     if isinstance(err, NotAcceptable) and kind == "turtle":
         kind = "text"
     body = err.to_dict()

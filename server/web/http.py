@@ -7,6 +7,9 @@
   the query string, the media type and the public base, ``Last-Modified`` = when the
   store was loaded, ``Cache-Control: public, max-age``; Werkzeug's ``make_conditional``
   answers 304;
+- downloads (dumps, whole graphs: views set ``Accept-Ranges: bytes``) get a strong
+  ETag and answer ``Range`` / ``If-Range`` (206, 416) by ``make_conditional``; a
+  partial answer is never compressed (its range is of the identity body);
 - ``Vary: Host`` when the absolute URLs of the answer come from a loopback Host header
   (no PUBLIC_URL; see ``public.py``);
 - browser safety on every answer (``SECURITY_HEADERS``): a Content-Security-Policy that
@@ -22,6 +25,7 @@ import logging
 
 from flask import request
 
+from ..formats import compressible
 from . import public
 
 try:                                   # pinned in pyproject (Flask-Compress==1.25)
@@ -32,17 +36,15 @@ except ImportError:                    # pragma: no cover - serve uncompressed, 
 log = logging.getLogger(__name__)
 
 CACHE_SECONDS = 300
-COMPRESSED_TYPES = [
-    "text/html", "text/css", "text/plain", "text/turtle", "text/csv", "text/tab-separated-values",
-    "application/json", "application/ld+json", "application/n-triples", "application/n-quads",
-    "application/trig", "application/rdf+xml", "application/sparql-results+json",
-    "application/sparql-results+xml",
-]
+COMPRESSED_TYPES = compressible()
+#: Browser clients (YASGUI, Comunica, jQuery) send these; no credentials are ever allowed.
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Allow-Methods": "GET, HEAD, POST, OPTIONS",
-    "Access-Control-Allow-Headers": "Accept, Accept-Encoding, Content-Type, If-None-Match, If-Modified-Since",
-    "Access-Control-Expose-Headers": "ETag, Link, Content-Location, Vary, X-Result-Rows, X-Result-Truncated",
+    "Access-Control-Allow-Headers": ("Accept, Accept-Language, Content-Type, Cache-Control, If-Match, "
+                                     "If-None-Match, If-Modified-Since, If-Range, Range, X-Requested-With"),
+    "Access-Control-Expose-Headers": ("ETag, Link, Content-Location, Content-Disposition, Content-Range, "
+                                      "Accept-Ranges, Vary, Retry-After, X-Result-Rows, X-Result-Truncated"),
     "Access-Control-Max-Age": "86400",
 }
 #: The pages use one stylesheet and no script (server/static/site.css).
@@ -60,12 +62,20 @@ def init_app(app) -> None:
     app.config.setdefault("COMPRESS_MIMETYPES", COMPRESSED_TYPES)
     app.config.setdefault("COMPRESS_ALGORITHM", ["gzip", "br", "deflate"])
     app.config.setdefault("COMPRESS_MIN_SIZE", 200)
+    app.config["COMPRESS_REGISTER"] = False            # ``compress_whole`` calls it
     if Compress is None:
         log.warning("Flask-Compress is not installed: answers are sent uncompressed "
                     "(pip install Flask-Compress==1.25)")
     else:
-        Compress(app)
-    app.after_request(finish)          # registered after Compress: runs before it
+        compressor = Compress(app)
+
+        def compress_whole(response):
+            """Compress, except a partial answer (its byte range is of the identity body)."""
+            if response.status_code == 206 or "Content-Range" in response.headers:
+                return response
+            return compressor.after_request(response)
+        app.after_request(compress_whole)
+    app.after_request(finish)          # registered after compression: runs before it
 
 
 def etag_for(fingerprint: str, path: str, query: bytes, media_type: str, base: str = "") -> str:
@@ -88,13 +98,20 @@ def finish(response):
     if request.method in ("GET", "HEAD") and response.status_code == 200 and "Cache-Control" not in response.headers:
         from ..store import get_store
         store = get_store()
+        ranged = response.headers.get("Accept-Ranges") == "bytes"
+        # a download that accepts Range gets a strong validator (If-Range needs one);
+        # Flask-Compress gives its compressed form another ("...:gzip")
         response.set_etag(etag_for(store.fingerprint, request.path, request.query_string,
                                    response.headers.get("Content-Type", ""),
-                                   public.public_base()), weak=True)
+                                   public.public_base()), weak=not ranged)
         response.last_modified = store.loaded_at
         response.cache_control.public = True
         response.cache_control.max_age = CACHE_SECONDS
-        response.make_conditional(request)
+        if ranged:
+            response.make_conditional(request, accept_ranges=True,
+                                      complete_length=response.content_length)
+        else:
+            response.make_conditional(request)
     elif response.status_code >= 400:
         response.cache_control.no_cache = True
     return response

@@ -7,22 +7,22 @@ from typing import Sequence
 
 from flask import Response, request
 
-from ..formats import Format, negotiate
-
-LABELS = {"turtle": "Turtle", "jsonld": "JSON-LD", "ntriples": "N-Triples", "rdfxml": "RDF/XML",
-          "trig": "TriG", "nquads": "N-Quads", "html": "HTML"}
+from ..formats import Format, alternates_of, by_name, negotiate
 
 
 def choose(offers: Sequence[Format], suffix: Format | None = None) -> Format:
-    """``?format=`` wins, then the path suffix, then Accept (q-values); 406 otherwise."""
-    override = request.args.get("format") or (suffix.name if suffix else None)
-    return negotiate(request.accept_mimetypes, offers, override)
+    """``?format=`` wins if it names an offer, then the path suffix, then Accept
+    (q-values, wildcards over the offers); 406 otherwise."""
+    named = by_name(request.args.get("format") or "", offers)
+    override = (named or suffix).name if (named or suffix) else request.args.get("format")
+    return negotiate(request.headers.get("Accept"), offers, override)
 
 
-def alternates(stem: str, offers: Sequence[Format], query: str = "") -> list[dict]:
-    """One entry per offered format: its suffix URL, media type and a label."""
+def alternates(stem: str, offers: Sequence[Format], query: str = "", pages: bool = False) -> list[dict]:
+    """One entry per format offered (no second form of a syntax; the page only if
+    ``pages``): its suffix URL, media type and label."""
     return [{"href": f"{stem}.{f.suffix}{query}", "media_type": f.media_type,
-             "label": LABELS.get(f.name, f.name), "format": f.name} for f in offers]
+             "label": f.label, "format": f.name} for f in alternates_of(offers, pages)]
 
 
 def link_header(alts: list[dict], extra: Sequence[str] = ()) -> str:
@@ -33,7 +33,7 @@ def link_header(alts: list[dict], extra: Sequence[str] = ()) -> str:
 def respond(body: bytes | str, fmt: Format, stem: str, offers: Sequence[Format],
             query: str = "", extra_links: Sequence[str] = ()) -> Response:
     """A 200 answer in ``fmt`` for the document at path ``stem`` (without suffix)."""
-    resp = Response(body, mimetype=fmt.media_type)
+    resp = Response(body, content_type=fmt.content_type)
     resp.headers["Content-Location"] = f"{stem}.{fmt.suffix}{query}"
-    resp.headers["Link"] = link_header(alternates(stem, offers, query), extra_links)
+    resp.headers["Link"] = link_header(alternates(stem, offers, query, pages=True), extra_links)
     return resp

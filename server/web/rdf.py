@@ -1,9 +1,12 @@
 """Serialising descriptions, documents and dumps in the RDF formats (pure functions).
 
 Triple formats (Turtle, N-Triples, RDF/XML, JSON-LD) get the union of the graphs;
-quad formats (TriG, N-Quads) keep the named graph of every statement, which is its
-provenance (one graph per source article). JSON-LD is compacted with the dataset's
-published context and references it by URL instead of embedding it.
+quad formats (TriG, N-Quads) of one resource or document carry that union in the
+default graph and keep the named graph of every statement, which is its provenance
+(one graph per source article); a dataset dump keeps the named graphs only (see
+``document_quads``). JSON-LD is compacted with the dataset's published context and
+references it by URL instead of embedding it; the expanded and flattened forms a
+client may ask for (by profile) are pyld's.
 
 Turtle, N-Triples, RDF/XML, TriG and N-Quads are written by pyoxigraph (Rust; several
 times cheaper than rdflib's serializers, which dominated the cost of a dereference):
@@ -27,15 +30,13 @@ from rdflib.namespace import OWL, RDF, RDFS, XSD, NamespaceManager
 from ..formats import Format
 from ..store.results import to_ox
 
-QUAD_SYNTAXES = ("trig", "nquads")
 CONTEXT_VERSION = "v1"
 
-#: The syntaxes pyoxigraph writes, by rdflib name (``Format.rdflib``).
-NATIVE = {"turtle": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES,
-          "xml": ox.RdfFormat.RDF_XML, "trig": ox.RdfFormat.TRIG,
-          "nquads": ox.RdfFormat.N_QUADS}
+#: The syntaxes pyoxigraph writes for documents, by ``Format.oxigraph`` name (JSON-LD is
+#: rdflib's: compacted with our context).
+NATIVE = {name: getattr(ox.RdfFormat, name) for name in ("TURTLE", "N_TRIPLES", "RDF_XML", "TRIG", "N_QUADS")}
 #: ... of which these declare prefixes.
-PREFIXED = ("turtle", "trig", "xml")
+PREFIXED = ("TURTLE", "TRIG", "RDF_XML")
 #: A predicate RDF/XML can write as an element: a namespace, then an XML name.
 _XML_PREDICATE = re.compile(r"^.*?([A-Za-z_\u00C0-\uFFFF][\w.\-\u00B7\u00C0-\uFFFF]*)$")
 _XSD_STRING = str(XSD.string)
@@ -127,8 +128,8 @@ def used_prefixes(prefixes: dict[str, str], namespaces: set[str]) -> dict[str, s
     return {prefix: ns for prefix, ns in prefixes.items() if ns in namespaces}
 
 
-def native(data: Graph | Dataset, syntax: str, prefixes: dict[str, str]) -> bytes:
-    """``data`` in ``syntax`` (a key of ``NATIVE``), written by pyoxigraph.
+def native(quads: Iterable[tuple], syntax: str, prefixes: dict[str, str]) -> bytes:
+    """``quads`` in ``syntax`` (a key of ``NATIVE``), written by pyoxigraph.
 
     Raises ValueError/TypeError where pyoxigraph refuses a term rdflib accepts (a
     language subtag over 8 characters, an IRI it finds invalid), would change one (a
@@ -137,8 +138,8 @@ def native(data: Graph | Dataset, syntax: str, prefixes: dict[str, str]) -> byte
     XML local name, e.g. ending in ``/``, where it writes an invalid element; a literal
     with a carriage return, which it does not escape)."""
     terms = _Terms()
-    statements = list(native_statements(quads_of(data), terms, syntax in QUAD_SYNTAXES))
-    if syntax == "xml":
+    statements = list(native_statements(quads, terms, NATIVE[syntax].supports_datasets))
+    if syntax == "RDF_XML":
         for predicate in {t.predicate.value for t in statements}:
             if not _XML_PREDICATE.match(predicate):
                 raise ValueError(f"RDF/XML cannot write the predicate <{predicate}>")
@@ -149,29 +150,87 @@ def native(data: Graph | Dataset, syntax: str, prefixes: dict[str, str]) -> byte
     return ox.serialize(statements, format=NATIVE[syntax], prefixes=chosen) or b""
 
 
-# -- rdflib (JSON-LD, and the fallback) -------------------------------------------------------
+# -- documents ---------------------------------------------------------------------------
 
-def union_graph(data: Graph | Dataset, prefixes: dict[str, str]) -> Graph:
-    """Every distinct triple of ``data`` (all its graphs) as one Graph with our prefixes
+def document_quads(data: Graph | Dataset, fmt: Format, dataset: bool) -> list[tuple]:
+    """The statements a document in ``fmt`` carries, as ``(s, p, o, g)``.
+
+    One resource, document or graph (``dataset`` False): triple formats get the union
+    of its graphs; quad formats get that union in the default graph (what a client that
+    reads the default graph sees, e.g. Comunica, which prefers N-Quads) and every
+    statement again in its named graph (its provenance: one graph per source article).
+    A whole-dataset dump (``dataset`` True) keeps the named graphs only: the SPARQL
+    default graph is their union, as the Service Description and VoID say."""
+    quads = list(quads_of(data))
+    if dataset:               # Turtle writes their union; JSON-LD one @graph per graph
+        return quads
+    if not fmt.graphs:
+        return list(dict.fromkeys((s, p, o, None) for s, p, o, _g in quads))
+    union = dict.fromkeys((s, p, o, None) for s, p, o, _g in quads)
+    return [*union, *(q for q in quads if q[3] is not None)]
+
+
+def serialize(data: Graph | Dataset, fmt: Format, prefixes: dict[str, str],
+              context: dict | None = None, context_url: str | None = None,
+              dataset: bool = False) -> bytes:
+    """``data`` in ``fmt`` (the statements of ``document_quads``); JSON-LD compacted with
+    ``context``, referenced as ``context_url`` (a ``dataset`` dump keeps one ``@graph``
+    per named graph), or expanded / flattened when ``fmt`` is that form."""
+    quads = document_quads(data, fmt, dataset)
+    if fmt.oxigraph in NATIVE:
+        try:
+            return native(quads, fmt.oxigraph, prefixes)
+        except (ValueError, TypeError) as exc:
+            # pyoxigraph validates terms more strictly than rdflib (see ``native``); rather
+            # than fail a page over one odd term, let rdflib write it as it always did.
+            log.info("rdflib writes this %s document: %s", fmt.name, exc)
+    if fmt.rdflib != "json-ld":
+        return as_dataset(quads, prefixes).serialize(format=fmt.rdflib, encoding="utf-8")
+    compacted = jsonld(as_dataset(quads, prefixes), context, dataset)
+    if fmt.profile is None:
+        if context_url:                            # first key: see views.fill_context
+            compacted["@context"] = context_url
+        return dump_json(compacted)
+    return dump_json(reshape(compacted, fmt.profile))
+
+
+def as_dataset(quads: Iterable[tuple], prefixes: dict[str, str]) -> Dataset:
+    """An rdflib Dataset of ``quads`` (``g`` None: the default graph) with our prefixes
     (and rdflib's core ones: binding its ~30 default namespaces cost more per request
     than serializing a description)."""
-    graph = Graph(bind_namespaces="core")
-    bind(graph, prefixes)
-    for s, p, o, _g in quads_of(data):
-        graph.add((s, p, o))
-    return graph
-
-
-def as_dataset(data: Graph | Dataset, prefixes: dict[str, str]) -> Dataset:
-    if isinstance(data, Dataset):
-        bind(data, prefixes)
-        return data
     ds = Dataset()
     ds.namespace_manager = NamespaceManager(ds, bind_namespaces="core")
     bind(ds, prefixes)
-    for triple in data:
-        ds.add(triple)
+    default = ds.default_graph
+    for s, p, o, g in quads:
+        (default if g is None else ds.graph(g)).add((s, p, o))
     return ds
+
+
+def jsonld(data: Dataset, context: dict | None, dataset: bool) -> dict:
+    """``data`` as compacted JSON-LD with ``context`` inline (none: rdflib's, from the
+    prefixes bound); a ``dataset`` keeps one ``@graph`` per named graph, otherwise the
+    default graph alone is written."""
+    source = data if dataset else data.default_graph
+    doc = json.loads(source.serialize(format="json-ld", context=context or None, auto_compact=True))
+    if isinstance(doc, list):                     # rdflib gives a bare list for an empty graph
+        doc = {"@graph": doc}
+    inline = context.get("@context", context) if context else doc.get("@context", {})
+    return {"@context": inline, **{k: v for k, v in doc.items() if k != "@context"}}
+
+
+def reshape(compacted: dict, profile: str) -> dict | list:
+    """A compacted document (context inline) expanded or flattened by pyld. The context is
+    inline and nothing else is fetched: pyld's document loader refuses every URL."""
+    from pyld import jsonld as pyld
+
+    def no_fetch(url, options=None):
+        raise pyld.JsonLdError(f"this server fetches no documents ({url})", "loading document failed")
+
+    options = {"documentLoader": no_fetch}
+    if profile.endswith("#flattened"):
+        return pyld.flatten(compacted, None, options)
+    return pyld.expand(compacted, options)
 
 
 def bind(graph: Graph, prefixes: dict[str, str]) -> None:
@@ -179,34 +238,7 @@ def bind(graph: Graph, prefixes: dict[str, str]) -> None:
         graph.bind(prefix, ns, override=True, replace=True)
 
 
-def serialize(data: Graph | Dataset, fmt: Format, prefixes: dict[str, str],
-              context: dict | None = None, context_url: str | None = None,
-              named_graphs: bool = False) -> bytes:
-    """``data`` in ``fmt``; JSON-LD compacted with ``context``, referenced as ``context_url``
-    (with ``named_graphs``, JSON-LD keeps one ``@graph`` per named graph, as for dumps)."""
-    if fmt.rdflib in NATIVE:
-        try:
-            return native(data, fmt.rdflib, prefixes)
-        except (ValueError, TypeError) as exc:
-            # pyoxigraph validates terms more strictly than rdflib (see ``native``); rather
-            # than fail a page over one odd term, let rdflib write it as it always did.
-            log.info("rdflib writes this %s document: %s", fmt.name, exc)
-    if fmt.rdflib in QUAD_SYNTAXES:
-        return as_dataset(data, prefixes).serialize(format=fmt.rdflib, encoding="utf-8")
-    if fmt.rdflib == "json-ld" and named_graphs:
-        return jsonld(as_dataset(data, prefixes), context or {}, context_url)
-    graph = union_graph(data, prefixes)
-    if fmt.rdflib == "json-ld":
-        return jsonld(graph, context or {}, context_url)
-    return graph.serialize(format=fmt.rdflib, encoding="utf-8")
-
-
-def jsonld(graph: Graph | Dataset, context: dict, context_url: str | None) -> bytes:
-    doc = json.loads(graph.serialize(format="json-ld", context=context, auto_compact=True))
-    if isinstance(doc, list):                     # rdflib gives a bare list for an empty graph
-        doc = {"@graph": doc}
-    if context_url:                                # first key: see views.fill_context
-        doc = {"@context": context_url, **{k: v for k, v in doc.items() if k != "@context"}}
+def dump_json(doc) -> bytes:
     return json.dumps(doc, ensure_ascii=False, indent=2).encode("utf-8")
 
 

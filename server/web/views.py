@@ -3,7 +3,8 @@
     /                         home page (HTML) or the VoID description (RDF)
     /void, /.well-known/void  VoID
     /context/v1.jsonld        the JSON-LD context every JSON-LD document references
-    /dumps/dataset.{trig,nq,ttl,jsonld}
+    /dumps/dataset.{trig,nq,ttl,jsonld}   (Range / If-Range: resumable)
+    /favicon.ico
     /ontology, /shapes        documents (whole graphs; terms are hash IRIs in them)
     /<path>[.<suffix>]        any other IRI under BASE_IRI (catch-all, registered last)
 """
@@ -11,11 +12,12 @@ from __future__ import annotations
 
 import json
 
-from flask import Response, current_app, render_template, request
-from rdflib import Dataset, URIRef
+from flask import Response, current_app, render_template, request, send_from_directory
+from rdflib import URIRef
 
 from ..errors import BadRequest, NotFound
-from ..formats import DUMP_FORMATS, HTML, JSONLD, NQUADS, NTRIPLES, RDFXML, RESOURCE_FORMATS, TRIG, TURTLE
+from ..formats import (DUMP_FORMATS, HTML, JSONLD, JSONLD_EXPANDED, JSONLD_FLATTENED, NTRIPLES, RDFXML,
+                       RESOURCE_FORMATS, TURTLE)
 from ..namespaces import all_prefixes, dataset_namespaces
 from ..store import get_store
 from ..store.describe import Statements
@@ -26,9 +28,8 @@ from .public import public_url_for
 from .rdf import CONTEXT_VERSION, serialize
 from .void import VOCABULARIES_QUERY, void_graph
 
-RESOURCE_OFFERS = RESOURCE_FORMATS
-DOCUMENT_FORMATS = (TURTLE, JSONLD, NTRIPLES, RDFXML, TRIG, NQUADS, HTML)
-VOID_FORMATS = (TURTLE, JSONLD, NTRIPLES, RDFXML, HTML)
+RESOURCE_OFFERS = DOCUMENT_FORMATS = RESOURCE_FORMATS
+VOID_FORMATS = (TURTLE, JSONLD, NTRIPLES, RDFXML, JSONLD_EXPANDED, JSONLD_FLATTENED, HTML)
 SITE_TITLE = "Political prosecutions, pardons and releases in Cambodia"
 #: The ``@context`` URL a cached JSON-LD answer holds until ``fill_context`` puts in the
 #: public URL of the context for the request at hand (cached bodies never hold a host).
@@ -43,12 +44,20 @@ def context_url() -> str:
     return public_url_for("web.context", version=CONTEXT_VERSION)
 
 
-def rdf_body(data, fmt, named_graphs: bool = False, context: str | None = None):
-    """Serialise RDF ``data`` in ``fmt``, JSON-LD referencing our context by URL
-    (``context``, default: its public URL; ``CONTEXT_SLOT`` for an answer to cache)."""
+def rdf_body(data, fmt, dataset: bool = False, context: str | None = None):
+    """Serialise RDF ``data`` in ``fmt`` (``dataset``: a whole-dataset dump), JSON-LD
+    referencing our context by URL (``context``, default: its public URL;
+    ``CONTEXT_SLOT`` for an answer to cache)."""
     store = get_store()
     return serialize(data, fmt, all_prefixes(base()), lookups.context(store, base()),
-                     context or context_url(), named_graphs)
+                     context or context_url(), dataset)
+
+
+class Rows:
+    """Statements ``(s, p, o, g)`` as the serializers read them (``rdf.quads_of``)."""
+
+    def __init__(self, rows):
+        self.rows = rows
 
 
 def fill_context(resp: Response, fmt) -> Response:
@@ -64,7 +73,7 @@ def fill_context(resp: Response, fmt) -> Response:
 
 @bp.route("/")
 def home():
-    fmt = choose((HTML, TURTLE, JSONLD, NTRIPLES, RDFXML))
+    fmt = choose((HTML, *VOID_FORMATS[:-1]))
     if fmt is not HTML:
         return respond(rdf_body(build_void(), fmt), fmt, "/void", VOID_FORMATS)
     store = get_store()
@@ -76,7 +85,7 @@ def home():
                 for _g, entry in sorted(info.items()) if entry.get("source")]
     html = render_template("home.html", stats=store.stats(), classes=classes, articles=articles,
                            base_iri=base(), site_title=SITE_TITLE, dumps=DUMP_FORMATS,
-                           alternates=alternates("/void", VOID_FORMATS[:-1]))
+                           alternates=alternates("/void", VOID_FORMATS))
     resp = respond(html, HTML, "/void", VOID_FORMATS)
     resp.headers["Content-Location"] = "/"
     return resp
@@ -112,7 +121,7 @@ def context(version: str):
     if version != CONTEXT_VERSION:
         raise NotFound(f"No JSON-LD context version {version!r}.",
                        hint=f"The current context is /context/{CONTEXT_VERSION}.jsonld.")
-    choose((JSONLD,))
+    choose((JSONLD,))                  # any profile (e.g. "...#context") is ignorable
     body = json.dumps(lookups.context(get_store(), base()), indent=2, ensure_ascii=False)
     return respond(body, JSONLD, f"/context/{version}", (JSONLD,))
 
@@ -123,6 +132,7 @@ def dump(ext: str | None = None):
     fmt = choose(DUMP_FORMATS, suffix_or_404(ext, DUMP_FORMATS))
     resp = fill_context(cache.cached(("dump", fmt.name), lambda: build_dump(fmt), cache.DUMPS), fmt)
     resp.headers["Content-Disposition"] = f'inline; filename="dataset.{fmt.suffix}"'
+    resp.headers["Accept-Ranges"] = "bytes"        # server.web.http answers Range / If-Range
     return resp
 
 
@@ -130,7 +140,7 @@ def build_dump(fmt) -> Response:
     """The whole dataset in ``fmt`` (JSON-LD with ``CONTEXT_SLOT``), uncached."""
     ds = Statements()                  # an rdflib Dataset, indexed only if JSON-LD reads it
     ds.add_quads((s, p, o, URIRef(str(g))) for s, p, o, g in get_store().quads())
-    return respond(rdf_body(ds, fmt, named_graphs=True, context=CONTEXT_SLOT), fmt,
+    return respond(rdf_body(ds, fmt, dataset=True, context=CONTEXT_SLOT), fmt,
                    "/dumps/dataset", DUMP_FORMATS)
 
 
@@ -142,6 +152,14 @@ def suffix_or_404(ext: str | None, offers):
         raise NotFound(f"No such file suffix {ext!r} here.",
                        hint="Use one of: " + ", ".join("." + f.suffix for f in offers))
     return fmt
+
+
+@bp.route("/favicon.ico")
+def favicon():
+    """The site icon (browsers ask for it on every first visit)."""
+    resp = send_from_directory(current_app.static_folder, "favicon.ico", mimetype="image/vnd.microsoft.icon",
+                               max_age=86400)
+    return resp
 
 
 # -- documents (ontology, shapes) ---------------------------------------------------
@@ -158,13 +176,9 @@ def document(name: str, suffix=None):
                   "shapes": ("SHACL shapes", "The constraints the data is validated against.")}
         return respond(render_document(graph, *titles[name], f"/{name}", DOCUMENT_FORMATS),
                        fmt, f"/{name}", DOCUMENT_FORMATS)
-    if fmt in (TRIG, NQUADS):
-        ds = Dataset()
-        target = ds.graph(URIRef(lookups.graph_iri(base(), lookups.DOCUMENTS[name])))
-        for triple in graph:
-            target.add(triple)
-        graph = ds
-    return respond(rdf_body(graph, fmt), fmt, f"/{name}", DOCUMENT_FORMATS)
+    graph_iri = URIRef(lookups.graph_iri(base(), lookups.DOCUMENTS[name]))
+    quads = [(s, p, o, graph_iri) for s, p, o in graph]      # quad formats keep its graph
+    return respond(rdf_body(Rows(quads), fmt), fmt, f"/{name}", DOCUMENT_FORMATS)
 
 
 def render_document(graph, title: str, intro: str, stem: str, offers) -> str:
@@ -172,7 +186,7 @@ def render_document(graph, title: str, intro: str, stem: str, offers) -> str:
     facts = pages.graph_facts(graph, lab)
     anchors = [(local_name(v.iri or v.text), v, rows) for v, rows in facts]
     return render_template("document.html", title=title, intro=intro, terms=anchors,
-                           alternates=alternates(stem, offers[:-1]))
+                           alternates=alternates(stem, offers))
 
 
 # -- any resource (catch-all; registered last) -----------------------------------------
@@ -244,4 +258,4 @@ def render_resource(desc, stem: str, page: int, limit: int) -> str:
         incoming=pages.incoming(desc, iri, lab), incoming_total=desc.incoming_total,
         page=page, limit=limit, has_more=has_more(desc), stem="/" + stem,
         sources=sources, timeline=events, graph_info=info, graph_links=graph_links, facts=facts,
-        alternates=alternates("/" + stem, RESOURCE_FORMATS[:-1]))
+        alternates=alternates("/" + stem, RESOURCE_FORMATS))

@@ -1,6 +1,8 @@
 """The VoID description of the dataset (a pure function of the store's statistics)."""
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, VOID, XSD
 
@@ -52,6 +54,8 @@ def void_graph(*, base: str, stats: dict, graph_info: dict[str, dict], predicate
         g.add((subset, RDF.type, VOID.Dataset))
         g.add((subset, Namespace("http://www.w3.org/ns/sparql-service-description#")["name"], URIRef(graph)))
         g.add((subset, VOID.triples, Literal(info.get("triples", 0), datatype=XSD.integer)))
+        # the whole graph, by the Graph Store protocol (any RDF format by Accept)
+        g.add((subset, VOID.dataDump, URIRef(f"{base}sparql?graph={quote(graph, safe='')}")))
         if info.get("source"):
             g.add((subset, PROV.wasDerivedFrom, URIRef(info["source"])))
             g.add((subset, DCTERMS.source, URIRef(info["source"])))
