@@ -189,3 +189,94 @@ def test_hostile_paths_get_a_clear_client_error(live_server, path, status):
     r = get(live_server, path, Accept="application/json")
     assert r.status_code == status
     assert r.json()["status"] == status and r.json()["message"]
+
+
+# -- what real clients send (issue: every real client works unmodified) ------------------
+
+JSONLD_PROFILE = "http://www.w3.org/ns/json-ld#"
+
+
+@pytest.mark.parametrize("path, accept, media_type", [
+    (PERSON, f'application/ld+json; profile="{JSONLD_PROFILE}compacted"', "application/ld+json"),
+    (PERSON, "text/turtle; charset=utf-8", "text/turtle"),
+    (PERSON, "text/n3", "text/turtle"),                          # rdflib's format="n3"
+    (PERSON, "text/plain", "application/n-triples"),             # rdflib's format="nt"
+    (PERSON, "application/*", "application/ld+json"),           # not Turtle through an alias
+    (PERSON, "application/x-turtle", "text/turtle"),             # the alias itself still works
+    ("/context/v1.jsonld", f'application/ld+json; profile="{JSONLD_PROFILE}context"', "application/ld+json"),
+    ("/sparql?query=ASK%7B%7D", "application/sparql-results+json; charset=utf-8",
+     "application/sparql-results+json"),
+    ("/void", "text/turtle;charset=UTF-8", "text/turtle"),
+])
+def test_media_type_parameters_and_wildcards_are_negotiated_as_rfc_9110_says(live_server, path, accept,
+                                                                              media_type):
+    r = get(live_server, path, Accept=accept)
+    assert r.status_code == 200, r.text
+    assert r.headers["Content-Type"].split(";")[0] == media_type
+
+
+def test_an_unknown_iri_answers_any_client_in_the_kind_a_known_one_does(live_server):
+    known, unknown = get(live_server, PERSON, Accept="*/*"), get(live_server, "/person/nobody", Accept="*/*")
+    assert known.headers["Content-Type"].startswith("text/turtle")
+    assert unknown.status_code == 404 and unknown.headers["Content-Type"].startswith("text/turtle")
+    assert unknown.text.startswith("# 404")
+    Graph().parse(data=unknown.text, format="turtle")          # a Turtle client reads it (empty)
+
+
+def test_options_tells_the_truth_about_the_endpoint(live_server):
+    options = requests.options(live_server + "/sparql", timeout=10)
+    allowed = {m.strip() for m in options.headers["Allow"].split(",")}
+    assert allowed == {"GET", "HEAD", "POST", "OPTIONS"}
+    for method in ("PUT", "DELETE", "PATCH"):
+        r = requests.request(method, live_server + "/sparql", timeout=10, headers={"Accept": "application/json"})
+        assert r.status_code == 405
+        assert {m.strip() for m in r.headers["Allow"].split(",")} == allowed
+        assert method in r.json()["message"]
+
+
+def test_cors_preflight_allows_what_browser_clients_send(live_server):
+    r = requests.options(live_server + "/sparql", timeout=10, headers={
+        "Origin": "https://yasgui.example", "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "x-requested-with, content-type, accept"})
+    allowed = {h.strip().lower() for h in r.headers["Access-Control-Allow-Headers"].split(",")}
+    assert {"x-requested-with", "content-type", "accept"} <= allowed
+    assert r.headers["Access-Control-Allow-Origin"] == "*"
+    assert "Access-Control-Allow-Credentials" not in r.headers
+
+
+def test_the_favicon_is_served_and_linked(live_server):
+    r = get(live_server, "/favicon.ico")
+    assert r.status_code == 200 and r.headers["Content-Type"] == "image/vnd.microsoft.icon"
+    assert r.content[:4] == b"\x00\x00\x01\x00"                  # an ICO header
+    page = get(live_server, PERSON, Accept="text/html").text
+    assert 'rel="icon" href="/favicon.ico"' in page
+
+
+DUMP = "/dumps/dataset.nq"
+
+
+def test_dumps_answer_range_requests(live_server):
+    whole = get(live_server, DUMP, **{"Accept-Encoding": "identity"})
+    assert whole.headers["Accept-Ranges"] == "bytes"
+    etag = whole.headers["ETag"]
+    assert not etag.startswith("W/")                               # If-Range needs a strong one
+    part = get(live_server, DUMP, Range="bytes=10-29", **{"Accept-Encoding": "gzip"})
+    assert part.status_code == 206
+    assert part.content == whole.content[10:30]                    # never compressed
+    assert part.headers["Content-Range"] == f"bytes 10-29/{len(whole.content)}"
+    resumed = get(live_server, DUMP, Range=f"bytes={len(whole.content) - 5}-", **{"If-Range": etag})
+    assert resumed.status_code == 206 and resumed.content == whole.content[-5:]
+    stale = get(live_server, DUMP, Range="bytes=0-9", **{"If-Range": '"not-the-etag"'})
+    assert stale.status_code == 200 and len(stale.content) == len(whole.content)
+    beyond = get(live_server, DUMP, Range=f"bytes={len(whole.content) + 10}-")
+    assert beyond.status_code == 416
+    assert beyond.headers["Content-Range"] == f"bytes */{len(whole.content)}"
+
+
+def test_a_compressed_dump_has_its_own_validator(live_server):
+    plain = get(live_server, DUMP, **{"Accept-Encoding": "identity"})
+    packed = requests.get(live_server + DUMP, headers={"Accept-Encoding": "gzip"}, timeout=30, stream=True)
+    assert packed.headers["Content-Encoding"] == "gzip"
+    assert packed.headers["ETag"] != plain.headers["ETag"]
+    again = get(live_server, DUMP, **{"Accept-Encoding": "gzip", "If-None-Match": packed.headers["ETag"]})
+    assert again.status_code == 304

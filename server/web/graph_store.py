@@ -71,8 +71,9 @@ def graph_store_response():
             data.add_quads((s, p, o, graph) for s, p, o in _graph_triples(store, iri))
         resp = Response(rdf_body(data, fmt, context=CONTEXT_SLOT), content_type=fmt.content_type)
         resp.headers["Content-Location"] = _url(iri, fmt)
-        resp.headers["Link"] = link_header([{"href": _url(iri, f), "media_type": f.media_type}
-                                            for f in alternates_of(OFFERS)])
+        if fmt.media_type != "application/ld+json":        # see negotiation.respond
+            resp.headers["Link"] = link_header([{"href": _url(iri, f), "media_type": f.media_type}
+                                                for f in alternates_of(OFFERS)])
         return resp
 
     resp = fill_context(cache.cached(key, build, cache.DUMPS), fmt)

@@ -24,6 +24,7 @@ import hashlib
 import logging
 
 from flask import request
+from werkzeug.exceptions import RequestedRangeNotSatisfiable
 
 from ..formats import compressible
 from . import public
@@ -78,6 +79,20 @@ def init_app(app) -> None:
     app.after_request(finish)          # registered after compression: runs before it
 
 
+def unsatisfiable(response, length: int) -> None:
+    """Turn ``response`` into the 416 of a Range beyond its ``length`` bytes."""
+    response.status_code = 416
+    response.set_data(f"416 Range Not Satisfiable\nThe document has {length} bytes.\n"
+                      "What to do: ask for a range within it (bytes=0-), or for the whole document.\n")
+    response.content_type = "text/plain; charset=utf-8"
+    response.headers["Content-Range"] = f"bytes */{length}"
+    for header in ("ETag", "Last-Modified", "Content-Location", "Content-Disposition"):
+        response.headers.pop(header, None)
+    response.cache_control.no_cache = True
+    response.cache_control.public = False
+    response.cache_control.max_age = None
+
+
 def etag_for(fingerprint: str, path: str, query: bytes, media_type: str, base: str = "") -> str:
     """The validator of one representation of the loaded data (pure); ``base`` is the
     public base its absolute URLs start with."""
@@ -108,8 +123,11 @@ def finish(response):
         response.cache_control.public = True
         response.cache_control.max_age = CACHE_SECONDS
         if ranged:
-            response.make_conditional(request, accept_ranges=True,
-                                      complete_length=response.content_length)
+            length = response.content_length
+            try:
+                response.make_conditional(request, accept_ranges=True, complete_length=length)
+            except RequestedRangeNotSatisfiable:
+                unsatisfiable(response, length)
         else:
             response.make_conditional(request)
     elif response.status_code >= 400:

@@ -32,8 +32,14 @@ def link_header(alts: list[dict], extra: Sequence[str] = ()) -> str:
 
 def respond(body: bytes | str, fmt: Format, stem: str, offers: Sequence[Format],
             query: str = "", extra_links: Sequence[str] = ()) -> Response:
-    """A 200 answer in ``fmt`` for the document at path ``stem`` (without suffix)."""
+    """A 200 answer in ``fmt`` for the document at path ``stem`` (without suffix).
+
+    A JSON-LD answer lists no alternates: pyld's default document loader (3.3) fails on
+    a Link header with more than one ``rel="alternate"``, and JSON-LD clients are the
+    ones that read Link headers (the other answers and the HTML page list them all)."""
     resp = Response(body, content_type=fmt.content_type)
     resp.headers["Content-Location"] = f"{stem}.{fmt.suffix}{query}"
-    resp.headers["Link"] = link_header(alternates(stem, offers, query, pages=True), extra_links)
+    alts = [] if fmt.media_type == "application/ld+json" else alternates(stem, offers, query, pages=True)
+    if alts or extra_links:
+        resp.headers["Link"] = link_header(alts, extra_links)
     return resp
