@@ -29,7 +29,8 @@ from .rdf import CONTEXT_VERSION, serialize
 from .void import VOCABULARIES_QUERY, void_graph
 
 RESOURCE_OFFERS = DOCUMENT_FORMATS = RESOURCE_FORMATS
-VOID_FORMATS = (TURTLE, JSONLD, NTRIPLES, RDFXML, JSONLD_EXPANDED, JSONLD_FLATTENED, HTML)
+VOID_DATA = (TURTLE, JSONLD, NTRIPLES, RDFXML, JSONLD_EXPANDED, JSONLD_FLATTENED)
+VOID_FORMATS = (*VOID_DATA, HTML)
 SITE_TITLE = "Political prosecutions, pardons and releases in Cambodia"
 #: The ``@context`` URL a cached JSON-LD answer holds until ``fill_context`` puts in the
 #: public URL of the context for the request at hand (cached bodies never hold a host).
@@ -73,7 +74,7 @@ def fill_context(resp: Response, fmt) -> Response:
 
 @bp.route("/")
 def home():
-    fmt = choose((HTML, *VOID_FORMATS[:-1]))
+    fmt = choose((HTML, *VOID_DATA))                  # the home page: browsers first
     if fmt is not HTML:
         return respond(rdf_body(build_void(), fmt), fmt, "/void", VOID_FORMATS)
     store = get_store()
