@@ -168,6 +168,28 @@ def test_person_page_groups_properties_and_links_events(live_server):
     assert "year inferred" in timeline
 
 
+def test_an_ambiguity_is_shown_on_the_pages_of_what_it_concerns(live_server):
+    """The event whose subject the text leaves open shows its ambiguity, both readings and
+    their claims; the people it may concern point to it before their facts."""
+    html = page(live_server + "/event/18-month-incitement-sentence")
+    box = html[html.index('id="readings"'):html.index("</section>", html.index('id="readings"'))]
+    assert 'href="#ambiguity"' in box and "Whose 18-month sentence" in box
+    for anchor in ("ambiguity", "reading-thuy-vy", "reading-sam-serey", "claim-thuy-vy-sentenced",
+                   "claim-sam-serey-sentenced"):
+        assert f'id="{anchor}"' in html
+    assert "<h3>Readings, claims and identifications</h3>" in html
+    for person in ("thuy-vy", "sam-serey"):
+        html = page(live_server + f"/person/{person}")
+        box = html[html.index('id="readings"'):]
+        assert 'href="/event/18-month-incitement-sentence#ambiguity"' in box
+
+
+def test_a_cross_article_identification_is_shown_on_the_persons_page(live_server):
+    html = page(live_server + "/person/norodom-sihamoni")
+    box = html[html.index('id="readings"'):html.index("</section>", html.index('id="readings"'))]
+    assert 'href="#identification-camboja-sam-serey-pardoned"' in box
+
+
 @pytest.mark.parametrize("path, anchor", [("/ontology", "Pardon"), ("/ontology", "concerns")])
 def test_documents_have_one_anchor_per_term(live_server, path, anchor):
     assert f'id="{anchor}"' in page(live_server + path)
