@@ -235,6 +235,7 @@ class _Generator:
             self.counts["cases"] += 1
             refs["person"] = self.person(person_k)
             refs["party"] = self.organization(party_k, "Party")
+            refs["party_name"] = f"{_SECOND[party_k % len(_SECOND)]} Party {party_k}"
 
         def membership() -> None:
             node = t.iri(f"membership/{pslug}-party-{party_k}-member-{tag}")
@@ -297,7 +298,8 @@ class _Generator:
             status = refs.get("pardon_status", "Occurred")
             self.event(f"release-{pslug}-{tag}", "Release", days[4], status=status, props=(
                 (cpo("concerns"), refs["person"]), (cpo("releaseBasis"), cpo("BasisPardon")),
-                (cpo("resultsFrom"), refs["pardon"])))
+                (cpo("resultsFrom"), refs["pardon"]),
+                (cpo("evidence"), _text(f"{pslug} was freed with a pardon"))))
 
         def statement() -> None:
             node = t.iri(f"statement/{pslug}-{tag}")
@@ -323,10 +325,12 @@ class _Generator:
             self.w.add(node, cpo("groupAffiliation"), refs["party"])
             self.w.add(node, _std("schema", "description"),
                        _text(f"{count} members of party {party_k} freed with {pslug}"))
+            self.w.add(node, cpo("evidence"), _text(f"{count} members of the {refs['party_name']} were freed"))
             self.counts["groups"] += 1
             self.event(f"release-group-{party_k}-{tag}", "Release", days[4], props=(
                 (cpo("concerns"), node), (cpo("releaseBasis"), cpo("BasisPardon")),
-                (cpo("resultsFrom"), refs["pardon"])))
+                (cpo("resultsFrom"), refs["pardon"]),
+                (cpo("evidence"), _text(f"{count} members were freed with pardons"))))
 
         yield from (who, membership, arrest, charge, verdict, sentence, bail, pardon,
                     release, statement, group)

@@ -141,7 +141,7 @@ def test_incoming_links_are_paged_with_next_links(tiny_server):
 
 
 PAGES = ["/", "/person/sam-serey", "/organization/knlf", "/source/camboja-sam-serey-pardoned",
-         "/event/2024-04-06-royal-pardon-sam-serey", "/ontology", "/shapes", "/void"]
+         "/event/royal-pardon-sam-serey", "/ontology", "/shapes", "/void"]
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -164,8 +164,30 @@ def test_person_page_groups_properties_and_links_events(live_server):
     assert "<h1>Sam Serey</h1>" in html
     assert "<h3>Identity and names</h3>" in html
     timeline = html[html.index('id="timeline"'):]
-    assert 'href="/event/2024-04-06-royal-pardon-sam-serey"' in timeline
+    assert 'href="/event/royal-pardon-sam-serey"' in timeline
     assert "year inferred" in timeline
+
+
+def test_an_ambiguity_is_shown_on_the_pages_of_what_it_concerns(live_server):
+    """The event whose subject the text leaves open shows its ambiguity, both readings and
+    their claims; the people it may concern point to it before their facts."""
+    html = page(live_server + "/event/18-month-incitement-sentence")
+    box = html[html.index('id="readings"'):html.index("</section>", html.index('id="readings"'))]
+    assert 'href="#ambiguity"' in box and "Whose 18-month sentence" in box
+    for anchor in ("ambiguity", "reading-thuy-vy", "reading-sam-serey", "claim-thuy-vy-sentenced",
+                   "claim-sam-serey-sentenced"):
+        assert f'id="{anchor}"' in html
+    assert "<h3>Readings, claims and identifications</h3>" in html
+    for person in ("thuy-vy", "sam-serey"):
+        html = page(live_server + f"/person/{person}")
+        box = html[html.index('id="readings"'):]
+        assert 'href="/event/18-month-incitement-sentence#ambiguity"' in box
+
+
+def test_a_cross_article_identification_is_shown_on_the_persons_page(live_server):
+    html = page(live_server + "/person/norodom-sihamoni")
+    box = html[html.index('id="readings"'):html.index("</section>", html.index('id="readings"'))]
+    assert 'href="#identification-camboja-sam-serey-pardoned"' in box
 
 
 @pytest.mark.parametrize("path, anchor", [("/ontology", "Pardon"), ("/ontology", "concerns")])
