@@ -15,6 +15,10 @@ dataset (the loader and the ``python -m server validate`` command do that).
         (``sh:message:`` with a stray colon parses silently as another IRI).
         An empty list means the shapes are sound.
 
+    check_shapes_cached(shapes, files, cache_dir) -> list[str]
+        The same, remembered in ``cache_dir`` under the SHA-256 of the shapes files'
+        bytes (SHACL-for-SHACL takes over a second; the shapes rarely change).
+
     undeclared_terms(graphs, ontology, namespace) -> set[URIRef]
         Terms of ``namespace`` used anywhere in ``graphs`` but not declared
         (given an rdf:type) in ``ontology``.
@@ -28,8 +32,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-import pyshacl
-from pyshacl.entrypoints import meta_validate
+import hashlib
+import json
+from pathlib import Path
+
 from rdflib import Graph, Namespace, URIRef
 from rdflib.namespace import RDF, SH
 from rdflib.term import Node
@@ -102,6 +108,7 @@ def validate(data: Graph, shapes: Graph, ontology: Graph) -> ValidationReport:
     itself is not modified.
     Raises ValidationCouldNotRun if pySHACL cannot run.
     """
+    import pyshacl                      # 0.3 s of imports: only when this engine runs
     try:
         _conforms, report_graph, _text = pyshacl.validate(
             data_graph=with_ontology(data, ontology),
@@ -157,6 +164,7 @@ def _result(g: Graph, node: Node) -> Result:
 
 def check_shapes(shapes: Graph) -> list[str]:
     """Problems with the shapes graph itself; an empty list means none were found."""
+    from pyshacl.entrypoints import meta_validate
     problems = [f"unknown SHACL term {term.n3()}: not in the SHACL vocabulary (a typo, or a stray ':'?)"
                 for term in sorted(unknown_shacl_terms(shapes))]
     try:
@@ -167,6 +175,32 @@ def check_shapes(shapes: Graph) -> list[str]:
     if not conforms:
         for r in results_from_report(report_graph):
             problems.append(f"SHACL-for-SHACL: shape {r.focus_node.n3()}: {r.message}")
+    return problems
+
+
+def check_shapes_cached(shapes: Graph, files: Iterable[str | Path] = (),
+                        cache_dir: str | Path | None = None) -> list[str]:
+    """``check_shapes(shapes)``, remembered in ``cache_dir`` (None or no ``files``: not
+    remembered) under the SHA-256 of the files' names and bytes and pySHACL's version. A
+    cache that cannot be read or written is ignored."""
+    files = sorted(str(f) for f in files)
+    if not cache_dir or not files:
+        return check_shapes(shapes)
+    from importlib.metadata import version
+    digest = hashlib.sha256(f"check_shapes 1 pyshacl {version('pyshacl')}".encode())
+    for name in files:
+        digest.update(b"\0" + name.encode() + b"\0" + Path(name).read_bytes())
+    entry = Path(cache_dir) / f"shapes-check-{digest.hexdigest()[:32]}.json"
+    try:
+        return list(json.loads(entry.read_text(encoding="utf-8")))
+    except (OSError, ValueError):
+        pass
+    problems = check_shapes(shapes)
+    try:
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        entry.write_text(json.dumps(problems), encoding="utf-8")
+    except OSError:
+        pass
     return problems
 
 
@@ -190,4 +224,4 @@ def undeclared_terms(graphs: Iterable[Graph], ontology: Graph, namespace: str | 
 
 
 __all__ = ["Result", "ValidationReport", "ValidationCouldNotRun", "validate", "with_ontology", "results_from_report",
-           "check_shapes", "unknown_shacl_terms", "undeclared_terms"]
+           "check_shapes", "check_shapes_cached", "unknown_shacl_terms", "undeclared_terms"]
