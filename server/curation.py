@@ -14,6 +14,8 @@ what, nor read the article texts. These checks can, and name the file and line:
                          kept (``Curation.evidence``) for pages that show it in context
         stated date      a ``<ns>ReportedDate`` whose ``<ns>dateBasis`` is ``<ns>Stated``
                          has its ``<ns>asReported`` words in the article (any case)
+        cross-article    (warning) a link of the file to a resource only other files describe,
+        link             without an ``owl:sameAs`` identity record in the file
     provenance_links(loaded) -> Graph
         ``s rdfs:isDefinedBy g`` for each subject ``s`` of each data graph ``g``: added to
         the graph the SHACL engine validates (never to the store), so shapes can compare a
@@ -33,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import PROV, RDF, RDFS
+from rdflib.namespace import OWL, PROV, RDF, RDFS
 
 from .loader import LoadedDataset
 from .namespaces import SCHEMA, dataset_namespaces
@@ -207,10 +209,13 @@ def check_provenance(loaded: LoadedDataset, base_iri: str, sources_dir: str | No
         out.skipped.insert(0, f"provenance: the ontology declares no {ns}SourceGraph, so the data "
                               "is not expected to describe its graphs")
         return out
+    described_in = {name: set(loaded.dataset.graph(name).subjects(unique=True)) for name in loaded.data_graphs}
     for path, graphs in sorted(loaded.files.items()):
         if not set(graphs) & set(loaded.data_graphs):
             continue
         file = relative(path)
+        for name in graphs:
+            _cross_article_links(out, loaded, path, file, name, described_in, ns)
         expected = URIRef(base + "graph/" + Path(path).stem)
         if len(graphs) == 1 and graphs[0] != expected:
             out.findings.append(Finding(
@@ -220,6 +225,28 @@ def check_provenance(loaded: LoadedDataset, base_iri: str, sources_dir: str | No
         for name in graphs:          # one, but a generated TriG / N-Quads file may hold many
             _check_graph(out, loaded, path, file, name, graphs, ns, base, article_text)
     return out
+
+
+def _cross_article_links(out: Curation, loaded: LoadedDataset, path: str, file: str, name: URIRef,
+                         described_in: dict, ns: str) -> None:
+    """Links of graph ``name`` to a resource that only other data graphs describe, with no
+    identity record (``owl:sameAs``) in this graph: the article's graph then says nothing
+    of who or what that is (a shared IRI guessed, or a typo that names something else).
+    ``<ns>conflictsWith`` is itself the record linking two articles' claims."""
+    graph, own = loaded.dataset.graph(name), described_in.get(name, set())
+    skip = {RDF.type, URIRef(ns + "conflictsWith"), OWL.sameAs}
+    for s, p, o in sorted(graph):
+        if p in skip or not isinstance(o, URIRef) or o in own:
+            continue
+        others = sorted(g for g, subjects in described_in.items() if g != name and o in subjects)
+        if not others or (o, OWL.sameAs, None) in graph or (None, OWL.sameAs, o) in graph:
+            continue
+        out.findings.append(Finding(
+            "Warning", "cross-article link",
+            f"{s} links with {p} to {o}, which only another article's file describes "
+            f"({', '.join(others)}): describe {o} in {file} too (its type and name as this "
+            "article prints it), or record the identity with owl:sameAs.",
+            file, _line(path, o), str(s)))
 
 
 def _check_graph(out: Curation, loaded: LoadedDataset, path: str, file: str, name: URIRef,
