@@ -265,6 +265,8 @@ def _check_graph(out: Curation, loaded: LoadedDataset, path: str, file: str, nam
             find("Violation", "graph per file",
                  f"{file} describes graph {other}, named unlike its file: the file's graph is "
                  f"{name} (one graph per file, named after it).", other, _line(path, other))
+    if name not in described and any(other not in graphs for other in described):
+        return                           # said above: the file describes a graph of another name
     if name not in described:
         find("Violation", "graph per file",
              f"{file} does not describe its graph {name}: add `<{name}> a <{ns}SourceGraph> ; "
