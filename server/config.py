@@ -23,9 +23,6 @@ DEFAULTS: dict[str, object] = {
     # the checks that need them (checksums, evidence quotes, stated dates). None: the
     # "sources" folder beside DATA_DIR if there is one, else those checks are skipped (said so).
     "SOURCES_DIR": None,
-    # Folder of derived results kept between runs (the check of the shapes themselves,
-    # keyed by their bytes); None or "" keeps nothing.
-    "CACHE_DIR": str(ROOT / "var" / "cache"),
     # Competency questions / example queries (*.rq with title and description headers).
     "QUERIES_DIR": str(ROOT / "queries"),
     # Store backend: "oxigraph" (embedded, default), "rdflib" (embedded) or "remote".

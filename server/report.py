@@ -10,7 +10,7 @@ then a summary of the dataset.
 Checks: SHACL validation of the union of the data graphs (``server.validation``; the
 ontology is mixed in, and ``s rdfs:isDefinedBy <graph>`` for each subject of each data
 graph, so shapes can reach the article that describes a resource), the shapes
-themselves (SHACL-for-SHACL, unknown ``sh:`` terms, cached by content), terms of the
+themselves (SHACL-for-SHACL, unknown ``sh:`` terms), terms of the
 dataset's ontology namespace used by data or shapes but not declared (with file and
 line), and the provenance checks of ``server.curation`` (one graph per file, articles,
 source files and checksums, evidence quotes, stated dates; those needing the texts are
@@ -31,7 +31,7 @@ from .curation import Curation, Finding, check_provenance, provenance_links, ter
 from .errors import DataLoadError, DataTooLarge, StartupError
 from .loader import LoadedDataset
 from .namespaces import all_prefixes, dataset_namespaces
-from .validation import Result, ValidationReport, check_shapes_cached, undeclared_terms
+from .validation import Result, ValidationReport, check_shapes, undeclared_terms
 
 SEVERITIES = ("Violation", "Warning", "Info")
 MAX_VALUE_CHARS = 120
@@ -77,13 +77,13 @@ class Outcome:
 
 
 def check(loaded: LoadedDataset, base_iri: str, validator=None, sources_dir: str | None = None,
-          only_files: tuple[str, ...] = (), cache_dir: str | None = None) -> Outcome:
+          only_files: tuple[str, ...] = (), shapes_engine: str = "auto") -> Outcome:
     """Run every check on ``loaded``. ``validator(data, shapes, ontology)`` is
     ``server.validation.validate`` (pySHACL) unless another engine is passed.
     ``sources_dir``: the article texts (None: the checks needing them are skipped).
     ``only_files``: report only what these data files cause (the whole dataset is
-    still checked: a file is judged in context). ``cache_dir``: where the check of the
-    shapes themselves is remembered (None: not remembered)."""
+    still checked: a file is judged in context). ``shapes_engine``: what checks the
+    shapes themselves (``server.validation.check_shapes``)."""
     if validator is None:
         from .validation import validate as validator
     data = loaded.data_union()                 # a fresh graph, ours to extend below
@@ -99,9 +99,7 @@ def check(loaded: LoadedDataset, base_iri: str, validator=None, sources_dir: str
     return Outcome(
         loaded=loaded,
         report=report,
-        shape_problems=check_shapes_cached(
-            loaded.shapes, [f for f, g in loaded.files.items() if loaded.shapes.identifier in g],
-            cache_dir) if len(loaded.shapes) else [],
+        shape_problems=check_shapes(loaded.shapes, shapes_engine) if len(loaded.shapes) else [],
         undeclared=undeclared,
         summary=summary,
         names=namespace_manager(loaded, base_iri),

@@ -164,7 +164,7 @@ def check(loaded: LoadedDataset, config, engine: str = "auto", say: Say | None =
     from .report import check as run_checks
     return run_checks(loaded, str(config["BASE_IRI"]), validator=shacl_engine(engine, say),
                       sources_dir=sources_folder(config), only_files=only_files,
-                      cache_dir=config.get("CACHE_DIR") or None)
+                      shapes_engine="pyshacl" if engine == "pyshacl" else "auto")
 
 
 def gate(outcome, config) -> None:

@@ -157,3 +157,24 @@ def test_a_native_store_is_refused_because_its_answers_differ():
     import pyoxigraph as ox
     with pytest.raises(TypeError, match="rdflib Graph"):
         validate_fast(ox.Store(), Graph(), Graph())
+
+
+BROKEN_SHAPES = {
+    "count not an integer": '<x:s> a sh:NodeShape ; sh:targetClass <x:C> ; sh:property <x:p> . '
+                            '<x:p> a sh:PropertyShape ; sh:path <x:q> ; sh:minCount "one" .',
+    "property shape without a path": '<x:s> a sh:NodeShape ; sh:property <x:p> . <x:p> a sh:PropertyShape ; sh:minCount 1 .',
+    "severity a literal": '<x:s> a sh:NodeShape ; sh:targetClass <x:C> ; sh:severity "Violation" .',
+    "a stray colon": '<x:s> a sh:NodeShape ; <http://www.w3.org/ns/shacl#message:> "m" .',
+}
+
+
+@pytest.mark.parametrize("name", ["shipped", *BROKEN_SHAPES])
+def test_the_shapes_are_checked_alike_by_both_engines(name, shapes):
+    """SHACL-for-SHACL runs on turbo in ``validate`` (0.04 s instead of 1.2 s): its
+    problems are pySHACL's, on the shipped shapes and on broken ones."""
+    from server.validation import check_shapes
+    graph = shapes if name == "shipped" else Graph().parse(
+        data="@prefix sh: <http://www.w3.org/ns/shacl#> . " + BROKEN_SHAPES[name], format="turtle")
+    reference = check_shapes(graph, "pyshacl")
+    assert check_shapes(graph, "turbo") == check_shapes(graph, "auto") == reference
+    assert (reference == []) == (name == "shipped")
