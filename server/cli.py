@@ -316,14 +316,18 @@ def new_source_command(text_file, slug, data_dir, sources_dir, base_iri):
 @dataset_options
 @click.option("--update", is_flag=True, help="record the SHA-256 of each article's source file in its data file")
 @click.option("--check", is_flag=True, help="exit 1 if a recorded SHA-256 is missing or wrong")
-def sources_command(ontology_dir, data_dir, shapes_dir, sources_dir, allow_empty, base_iri, update, check):
+@click.option("--evidence", is_flag=True,
+              help="print where each evidence quote is in its article (JSON: graph, subject, file, "
+                   "start, end, the quote in context)")
+def sources_command(ontology_dir, data_dir, shapes_dir, sources_dir, allow_empty, base_iri, update, check,
+                    evidence):
     """List the articles' source files and checksums; --update records them (idempotent)."""
-    from pathlib import Path
-
     from .report import relative
     from .scaffold import record_checksums
     config = dataset_settings(ontology_dir, data_dir, shapes_dir, base_iri, allow_empty, sources_dir)
     folder = _sources_dir(config)
+    if evidence:
+        sys.exit(print_evidence(config, folder))
     stale = record_checksums(config["DATA_DIR"], folder, config["BASE_IRI"], check=not update)
     for c in stale:
         state = ("missing source file" if c.new is None else
@@ -336,3 +340,31 @@ def sources_command(ontology_dir, data_dir, shapes_dir, sources_dir, allow_empty
         if not update:
             click.echo("run `python -m server sources --update` to record the checksums", err=True)
         sys.exit(EXIT_INVALID if (check or missing) else EXIT_OK)
+
+
+def print_evidence(config, folder: str) -> int:
+    """``sources --evidence``: every located evidence quote as JSON; exit 1 if one is not found."""
+    from pathlib import Path
+
+    from . import startup
+    from .curation import check_provenance, in_context
+    try:
+        loaded = startup.parse(startup.find_sources(config), config)
+    except StartupError as error:
+        from . import report
+        click.echo(report.error_text(error), err=True, nl=False)
+        return error.exit_code
+    curation = check_provenance(loaded, str(config["BASE_IRI"]), folder)
+    texts = {}
+    rows = []
+    for (graph, subject, quote), where in sorted(curation.evidence.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[1].start)):
+        text = texts.setdefault(where.source_file, (Path(folder) / where.source_file).read_text(encoding="utf-8"))
+        before, printed, after = in_context(text, where)
+        rows.append({"graph": str(graph), "subject": str(subject), "quote": str(quote),
+                     "file": where.source_file, "start": where.start, "end": where.end,
+                     "before": before, "printed": printed, "after": after})
+    click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+    missing = [f for f in curation.findings if f.check == "evidence"]
+    for f in missing:
+        click.echo(f"{f.where()}: {f.message}", err=True)
+    return EXIT_INVALID if missing else EXIT_OK

@@ -10,8 +10,9 @@ what, nor read the article texts. These checks can, and name the file and line:
         source file      that article's ``<ns>sourceFile`` exists in the sources folder
         checksum         and its SHA-256 (``schema:sha256`` on the article) matches the file
         evidence         every ``<ns>evidence`` quote of the file is in its article's text,
-                         verbatim up to whitespace and typographic quotes; its offset is
-                         kept (``Curation.evidence``) for pages that show it in context
+                         verbatim up to whitespace and typographic quotes; its offsets are
+                         kept (``Curation.evidence``, computed at every load, never written in
+                         the data files) for pages that show it in context (``in_context``)
         stated date      a ``<ns>ReportedDate`` whose ``<ns>dateBasis`` is ``<ns>Stated``
                          has its ``<ns>asReported`` words in the article (any case)
         cross-article    (warning) a link of the file to a resource only other files describe,
@@ -71,6 +72,15 @@ class Located:
     source_file: str
     start: int
     end: int
+
+
+def in_context(text: str, where: Located, width: int = 80) -> tuple[str, str, str]:
+    """``(before, quote, after)``: the quote as the article prints it, with up to ``width``
+    characters either side (whitespace runs shown as one space), for a page to show."""
+    def squeeze(part: str) -> str:
+        return re.sub(r"\s+", " ", part)
+    return (squeeze(text[max(0, where.start - width):where.start]), squeeze(text[where.start:where.end]),
+            squeeze(text[where.end:where.end + width]))
 
 
 @dataclass
@@ -326,5 +336,5 @@ def _cut(text: str, limit: int = 100) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
-__all__ = ["Finding", "Located", "Curation", "Article", "normalised", "sha256_of", "term_lines",
+__all__ = ["Finding", "Located", "Curation", "in_context", "Article", "normalised", "sha256_of", "term_lines",
            "provenance_links", "sources_folder", "check_provenance", "TEXT_CHECKS", "SHA256"]
