@@ -20,6 +20,7 @@ problems and undeclared terms fail; warnings and infos are shown and counted.
 from __future__ import annotations
 
 import os
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -158,6 +159,23 @@ def fill_message(result: Result, names: NamespaceManager | None) -> str:
     return message
 
 
+_IRI = re.compile(r"""(?<![<\w])https?://[^\s<>"'`,;()]+""")
+
+
+def shorten_iris(message: str, names: NamespaceManager | None) -> str:
+    """Full IRIs in a message (pySHACL fills ``{$this}`` with them) as short names."""
+    if names is None:
+        return message
+
+    def shortened(match: re.Match) -> str:
+        iri = match.group(0)
+        tail = ""
+        while iri and iri[-1] in ".:":          # the end of the sentence, not of the IRI
+            iri, tail = iri[:-1], iri[-1] + tail
+        return short(URIRef(iri), names) + tail
+    return _IRI.sub(shortened, message)
+
+
 def relative(path: str) -> str:
     """A file path relative to the working directory when it is below it."""
     rel = os.path.relpath(path)
@@ -206,7 +224,7 @@ def render_text(outcome: Outcome) -> str:
         lines.append(f"{f.severity.upper()}  {f.where()}")
         if f.resource:
             lines.append(f"  resource  {short(URIRef(f.resource), names)}")
-        lines.append(f"  message   {f.message}")
+        lines.append(f"  message   {shorten_iris(f.message, names)}")
         lines.append(f"  check     {f.check}")
         lines.append("")
     for r in outcome.results():
@@ -217,7 +235,7 @@ def render_text(outcome: Outcome) -> str:
             lines.append(f"  path      {short(r.path, names)}")
         if r.value is not None:
             lines.append(f"  value     {short(r.value, names)}")
-        lines.append(f"  message   {fill_message(r, names)}")
+        lines.append(f"  message   {shorten_iris(fill_message(r, names), names)}")
         lines.append(f"  shape     {short(r.source_shape, names)} "
                      f"({short(r.constraint_component, names)})")
         lines.append("")

@@ -49,11 +49,17 @@ class Scaffolded:
     copied: bool             # False when the sources folder already held this very text
 
 
+#: Words a slug does not end with ("court-frees-two-land-activists-on" reads cut off).
+_TRAILING = {"a", "an", "the", "and", "or", "of", "on", "in", "to", "for", "at", "by", "with", "as", "from"}
+
+
 def slugify(text: str, words: int = 6) -> str:
     """``Exiled KNLF Leader Sam Serey Pardoned...`` -> ``exiled-knlf-leader-sam-serey-pardoned``."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    parts = re.findall(r"[a-z0-9]+", ascii_text.lower())
-    return "-".join(parts[:words]) or "article"
+    parts = re.findall(r"[a-z0-9]+", ascii_text.lower())[:words]
+    while len(parts) > 1 and parts[-1] in _TRAILING:
+        parts.pop()
+    return "-".join(parts) or "article"
 
 
 def headline_of(text: str) -> str:
