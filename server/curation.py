@@ -292,27 +292,16 @@ def _check_graph(out: Curation, loaded: LoadedDataset, path: str, file: str, nam
         return
     if out.sources_dir is None:
         return
+    # every article the file describes with a source file (a forum post and the report it
+    # reproduces may both): the file exists, its SHA-256 is recorded and matches
+    for described_article, named in sorted(graph.subject_objects(source_file)):
+        if not _source_file_ok(out, graph, path, described_article, str(named), article_text, find):
+            if described_article == article:
+                return
     files = [str(v) for v in graph.objects(article, source_file)]
-    line = _line(path, article)
     if len(files) != 1:
         return                           # the shapes say it (cpsh:Article-sourceFile)
     text = article_text(files[0])
-    if text is None:
-        find("Violation", "source file",
-             f"article {article} names source file {files[0]!r}, which is not in "
-             f"{out.sources_dir}: copy the text there as received, or fix the name.", article, line)
-        return
-    recorded = {str(v) for v in graph.objects(article, SHA256)}
-    actual = sha256_of(Path(out.sources_dir) / files[0])
-    if not recorded:
-        find("Violation", "checksum",
-             f"article {article} records no SHA-256 of {files[0]}: run `python -m server sources "
-             "--update` to record it.", article, line)
-    elif recorded != {actual}:
-        find("Violation", "checksum",
-             f"the SHA-256 recorded for {files[0]} ({', '.join(sorted(recorded))}) is not the file's "
-             f"({actual}): the text changed since the data was written from it. Check the facts "
-             "against the new text, then run `python -m server sources --update`.", article, line)
     for subject, quote in sorted(graph.subject_objects(evidence)):
         found = text.locate(str(quote))
         if found is None:
@@ -330,6 +319,30 @@ def _check_graph(out: Curation, loaded: LoadedDataset, path: str, file: str, nam
                      f"date {date} is {ns}Stated but its words \"{words}\" are not in {files[0]}: "
                      "copy the words as printed, or make the basis ResolvedRelative or Inferred "
                      "with a note.", date, _quote_line(path, str(words)))
+
+
+def _source_file_ok(out: Curation, graph: Graph, path: str, article: URIRef, name: str,
+                    article_text, find) -> bool:
+    """Does the source file ``name`` of ``article`` exist (False if not)? Its checksum is
+    checked too (a missing or wrong one is reported, and the text still used)."""
+    line = _line(path, article)
+    if article_text(name) is None:
+        find("Violation", "source file",
+             f"article {article} names source file {name!r}, which is not in "
+             f"{out.sources_dir}: copy the text there as received, or fix the name.", article, line)
+        return False
+    recorded = {str(v) for v in graph.objects(article, SHA256)}
+    actual = sha256_of(Path(out.sources_dir) / name)
+    if not recorded:
+        find("Violation", "checksum",
+             f"article {article} records no SHA-256 of {name}: run `python -m server sources "
+             "--update` to record it.", article, line)
+    elif recorded != {actual}:
+        find("Violation", "checksum",
+             f"the SHA-256 recorded for {name} ({', '.join(sorted(recorded))}) is not the file's "
+             f"({actual}): the text changed since the data was written from it. Check the facts "
+             "against the new text, then run `python -m server sources --update`.", article, line)
+    return True
 
 
 def _cut(text: str, limit: int = 100) -> str:

@@ -151,6 +151,8 @@ def test_a_quote_is_found_verbatim_up_to_whitespace_and_typographic_quotes(quote
     (good_ttl(article=""), "graph per file", "Violation", "which data/freed.ttl does not describe"),
     (good_ttl(article=ARTICLE.replace('"freed.txt"', '"gone.txt"')), "source file", "Violation",
      "'gone.txt', which is not in"),
+    (good_ttl(more='source:original a schema:NewsArticle ; cpo:sourceFile "gone.txt" .\n'), "source file",
+     "Violation", "'gone.txt', which is not in"),                  # a second article of the file
     (good_ttl(sha256="0" * 64), "checksum", "Violation", "the text changed"),
     (good_ttl(article=ARTICLE.replace(' schema:sha256 "{sha}" ;', '')), "checksum", "Violation",
      "sources --update"),
@@ -285,3 +287,15 @@ def test_sources_update_records_checksums_and_is_idempotent(runner, tmp_path, mo
     assert Path("data/freed.ttl").read_text() == written
     assert runner.invoke(main, ["sources", *options, "--check"]).exit_code == 0
     assert report(runner, options)[0] == 0
+
+
+def test_validate_on_turbo_does_not_import_the_reference_engine():
+    """Start-up counts in a curator's wait: validate on turbo never imports pySHACL (0.3 s)."""
+    import subprocess
+    import sys
+    code = ("import sys\nfrom server.cli import main\ntry:\n    main(['validate'])\n"
+            "except SystemExit as e:\n    print(e.code, sorted(m for m in ('pyshacl.entrypoints', "
+            "'pyshacl.validate') if m in sys.modules))\n")
+    pytest.importorskip("pyshacl_turbo")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip().splitlines()[-1] == "0 []", out.stdout[-500:] + out.stderr[-2000:]
