@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -219,13 +220,18 @@ def check_provenance(loaded: LoadedDataset, base_iri: str, sources_dir: str | No
         out.skipped.insert(0, f"provenance: the ontology declares no {ns}SourceGraph, so the data "
                               "is not expected to describe its graphs")
         return out
-    described_in = {name: set(loaded.dataset.graph(name).subjects(unique=True)) for name in loaded.data_graphs}
+    described_in: dict[URIRef, set] = {}          # data graph -> its subjects
+    graphs_of: dict = defaultdict(list)            # subject -> the data graphs describing it
+    for name in loaded.data_graphs:
+        described_in[name] = set(loaded.dataset.graph(name).subjects(unique=True))
+        for subject in described_in[name]:
+            graphs_of[subject].append(name)
     for path, graphs in sorted(loaded.files.items()):
         if not set(graphs) & set(loaded.data_graphs):
             continue
         file = relative(path)
         for name in graphs:
-            _cross_article_links(out, loaded, path, file, name, described_in, ns)
+            _cross_article_links(out, loaded, path, file, name, described_in, graphs_of, ns)
         expected = URIRef(base + "graph/" + Path(path).stem)
         if len(graphs) == 1 and graphs[0] != expected:
             out.findings.append(Finding(
@@ -238,17 +244,17 @@ def check_provenance(loaded: LoadedDataset, base_iri: str, sources_dir: str | No
 
 
 def _cross_article_links(out: Curation, loaded: LoadedDataset, path: str, file: str, name: URIRef,
-                         described_in: dict, ns: str) -> None:
+                         described_in: dict, graphs_of: dict, ns: str) -> None:
     """Links of graph ``name`` to a resource that only other data graphs describe, with no
     identity record (``owl:sameAs``) in this graph: the article's graph then says nothing
     of who or what that is (a shared IRI guessed, or a typo that names something else).
     ``<ns>conflictsWith`` is itself the record linking two articles' claims."""
     graph, own = loaded.dataset.graph(name), described_in.get(name, set())
     skip = {RDF.type, URIRef(ns + "conflictsWith"), OWL.sameAs}
-    for s, p, o in sorted(graph):
+    for s, p, o in graph:
         if p in skip or not isinstance(o, URIRef) or o in own:
             continue
-        others = sorted(g for g, subjects in described_in.items() if g != name and o in subjects)
+        others = sorted(g for g in graphs_of.get(o, ()) if g != name)
         if not others or (o, OWL.sameAs, None) in graph or (None, OWL.sameAs, o) in graph:
             continue
         out.findings.append(Finding(
