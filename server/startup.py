@@ -6,15 +6,16 @@ Every way in runs it, with one gate policy:
     python -m server serve       stages 1-4, before any worker     (server.cli.preflight)
     create_app(config)           stages 1-4                         (server.store.init_app)
 
-1. ``find_sources(config) -> Sources``: the files of the three folders and their
-   fingerprint; nothing parsed. A configured folder that does not exist, or a data
+1. ``find_sources(config) -> Sources``: the files of the three RDF folders and their
+   fingerprint, and the folder of article texts (``server.curation.sources_folder``);
+   nothing parsed. A configured folder that does not exist, or a data
    folder without RDF files (unless ALLOW_EMPTY_DATA), is a ``DataFolderError``; a
    file over MAX_FILE_BYTES a ``DataTooLarge``.
 2. ``parse(sources, config) -> LoadedDataset``: each file parsed once
    (``server.loader``): ``DataLoadError`` names file:line:column, ``DataTooLarge`` a
    literal over MAX_LITERAL_BYTES with its file and subject.
 3. ``check(loaded, config, engine) -> Outcome`` (``server.report``: SHACL, the shapes
-   themselves, undeclared terms; ``ValidationCouldNotRun`` when the engine cannot
+   themselves, undeclared terms, provenance against the article texts; ``ValidationCouldNotRun`` when the engine cannot
    run), then ``gate(outcome, config)``.
 4. ``start(config) -> Started``: the backend filled from stage 2's dataset, or a
    persistent store built from the same files opened as it is (stages 2 and 3
