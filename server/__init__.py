@@ -5,9 +5,12 @@ prosecutions, pardons and releases in Cambodia).
 """
 from __future__ import annotations
 
-from flask import Flask
+from typing import TYPE_CHECKING
 
 from .config import load_config
+
+if TYPE_CHECKING:                # Flask is imported by create_app: `validate` starts without it
+    from flask import Flask
 
 __version__ = "0.1.0"
 
@@ -17,6 +20,7 @@ def create_app(config: dict | None = None, store=None) -> Flask:
 
     ``store``: a ``server.store.Store`` the caller already started (``serve`` runs the
     start-up pipeline once, before its workers); else ``server.startup`` runs here."""
+    from flask import Flask
     app = Flask(__name__)
     load_config(app, config)
 

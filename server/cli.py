@@ -1,6 +1,9 @@
 """The command line: ``python -m server <command>``.
 
-    validate   load + SHACL-validate the dataset, print the report (exit 0 / 1 / 2)
+    validate   load + SHACL-validate the dataset, print the report (exit 0 / 1 / 2);
+               --file data/x.ttl: only what that file causes, checked in context
+    new-source scaffold data/<slug>.ttl for a new article text (copied into sources/)
+    sources    list the article texts and their checksums; --update records them
     serve      validate, then serve with granian (or Flask's dev server with --dev)
     format     rewrite data files in canonical longturtle (--check: only report)
     queries    list the competency questions
@@ -24,7 +27,6 @@ import sys
 from types import SimpleNamespace
 
 import click
-from flask import Config
 
 from .config import DEFAULTS, ROOT, load_config
 from .errors import DataDoesNotConform, DataLoadError, KGError, StartupError
@@ -36,6 +38,7 @@ EXIT_OK, EXIT_INVALID, EXIT_UNLOADABLE = 0, 1, 2
 def settings(**overrides) -> Config:
     """The configuration ``create_app`` would see, with the given options on top
     (options left at None do not override)."""
+    from flask.config import Config       # not flask itself: validate starts without it
     holder = SimpleNamespace(config=Config(str(ROOT)))
     load_config(holder, {k: v for k, v in overrides.items() if v is not None})
     return holder.config
@@ -46,9 +49,11 @@ def dataset_options(command):
     for name, key, what in reversed([
             ("--ontology", "ONTOLOGY_DIR", "folder of ontology files"),
             ("--data", "DATA_DIR", "folder of data files (one named graph per file)"),
-            ("--shapes", "SHAPES_DIR", "folder of SHACL shapes")]):
+            ("--shapes", "SHAPES_DIR", "folder of SHACL shapes"),
+            ("--sources", "SOURCES_DIR", "folder of the article texts the data cites")]):
+        default = DEFAULTS[key] or "a 'sources' folder beside the data folder, if any"
         command = click.option(name, key.lower(), type=click.Path(file_okay=False),
-                               help=f"{what} [default: {DEFAULTS[key]}; env KG_{key}]")(command)
+                               help=f"{what} [default: {default}; env KG_{key}]")(command)
     command = click.option("--allow-empty", "allow_empty", is_flag=True, default=None,
                            help="accept a data folder without RDF files (only the ontology and "
                                 "shapes) [env KG_ALLOW_EMPTY_DATA]")(command)
@@ -56,18 +61,19 @@ def dataset_options(command):
 
 
 def dataset_settings(ontology_dir=None, data_dir=None, shapes_dir=None, base_iri=None,
-                     allow_empty=None, **more) -> Config:
+                     allow_empty=None, sources_dir=None, **more):
     return settings(ONTOLOGY_DIR=ontology_dir, DATA_DIR=data_dir, SHAPES_DIR=shapes_dir,
-                    BASE_IRI=base_iri, ALLOW_EMPTY_DATA=allow_empty, **more)
+                    SOURCES_DIR=sources_dir, BASE_IRI=base_iri, ALLOW_EMPTY_DATA=allow_empty, **more)
 
 
-def run_checks(config, fmt: str = "text", out=None, engine: str = "auto") -> int:
+def run_checks(config, fmt: str = "text", out=None, engine: str = "auto",
+               only_files: tuple[str, ...] = ()) -> int:
     """Check the dataset (stages 1-3 of ``server.startup``), print the report on ``out``
-    (stdout), return the exit code."""
+    (stdout), return the exit code. ``only_files``: report only what they cause."""
     from . import report, startup
     out = out or sys.stdout
     try:
-        outcome = startup.validate_files(config, engine)
+        outcome = startup.validate_files(config, engine, only_files=only_files)
     except StartupError as error:          # unparsable, folder, size, or the engine could not run
         out.write(json.dumps(report.error_json(error), indent=2) + "\n" if fmt == "json"
                   else report.error_text(error))
@@ -89,14 +95,17 @@ def main():
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--engine", type=click.Choice(ENGINES), default="auto", show_default=True,
               help="SHACL engine: pyshacl (reference) or turbo (same answers, faster); auto picks turbo if installed")
-def validate(ontology_dir, data_dir, shapes_dir, allow_empty, base_iri, fmt, engine):
+@click.option("--file", "only_files", multiple=True, type=click.Path(dir_okay=False),
+              help="report only what this data file causes (repeatable); the whole dataset is "
+                   "still checked, so the file is judged in context")
+def validate(ontology_dir, data_dir, shapes_dir, sources_dir, allow_empty, base_iri, fmt, engine, only_files):
     """Validate the data against the shapes; print every problem with its file.
 
     Exit 0 when the data conforms (warnings do not fail), 1 on violations,
     2 when it cannot be loaded or checked (a file does not parse, a folder is missing
     or empty, a file or literal is over its size limit, the engine cannot run)."""
-    config = dataset_settings(ontology_dir, data_dir, shapes_dir, base_iri, allow_empty)
-    sys.exit(run_checks(config, fmt, engine=engine))
+    config = dataset_settings(ontology_dir, data_dir, shapes_dir, base_iri, allow_empty, sources_dir)
+    sys.exit(run_checks(config, fmt, engine=engine, only_files=tuple(only_files)))
 
 
 @main.command()
@@ -122,11 +131,11 @@ def validate(ontology_dir, data_dir, shapes_dir, allow_empty, base_iri, fmt, eng
 @click.option("--engine", type=click.Choice(ENGINES), default="auto", show_default=True,
               help="SHACL engine: pyshacl (reference) or turbo (same answers, faster); auto picks turbo if installed")
 def serve(host, port, workers, threads, dev, access_log, allow_invalid, backend, store_path, remote_endpoint,
-          rebuild, ontology_dir, data_dir, shapes_dir, allow_empty, base_iri, engine):
+          rebuild, ontology_dir, data_dir, shapes_dir, sources_dir, allow_empty, base_iri, engine):
     """Validate the data, then serve it (granian on 127.0.0.1:8080 by default).
 
     Refuses to start on data that does not conform unless --allow-invalid."""
-    config = dataset_settings(ontology_dir, data_dir, shapes_dir, base_iri, allow_empty,
+    config = dataset_settings(ontology_dir, data_dir, shapes_dir, base_iri, allow_empty, sources_dir,
                               ALLOW_INVALID=allow_invalid, STORE_BACKEND=backend,
                               STORE_PATH=store_path, REMOTE_ENDPOINT=remote_endpoint)
     code, started = preflight(config, engine, rebuild)
@@ -263,3 +272,99 @@ def diagram(ontology_dir, doc, check):
     if new != old:
         path.write_text(new, encoding="utf-8")
     click.echo(f"diagram {'updated' if new != old else 'already current'} in {path}")
+
+
+def _sources_dir(config) -> str:
+    """The sources folder for a curator's command: configured, beside the data, or refused."""
+    from .curation import sources_folder
+    folder = sources_folder(config)
+    if folder is None:
+        raise click.ClickException("no sources folder: pass --sources DIR (or KG_SOURCES_DIR), or "
+                                   "create a 'sources' folder beside the data folder.")
+    return folder
+
+
+@main.command("new-source")
+@click.argument("text_file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--slug", help="the article's slug (lowercase, '-'-joined) [default: from its first line]")
+@click.option("--data", "data_dir", type=click.Path(file_okay=False),
+              help=f"folder of data files [default: {DEFAULTS['DATA_DIR']}; env KG_DATA_DIR]")
+@click.option("--sources", "sources_dir", type=click.Path(file_okay=False),
+              help="folder of article texts [default: 'sources' beside the data folder; env KG_SOURCES_DIR]")
+@click.option("--base-iri", "base_iri", help="canonical base IRI [env KG_BASE_IRI]")
+def new_source_command(text_file, slug, data_dir, sources_dir, base_iri):
+    """Start the data file of a new article: copy TEXT_FILE into the sources folder and
+    write data/<slug>.ttl (graph, article, file name, SHA-256, publication-date node)."""
+    from pathlib import Path
+
+    from .scaffold import CurationError, new_source
+    config = settings(DATA_DIR=data_dir, SOURCES_DIR=sources_dir, BASE_IRI=base_iri)
+    folder = config.get("SOURCES_DIR") or str(Path(config["DATA_DIR"]).resolve().parent / "sources")
+    try:
+        made = new_source(text_file, config["DATA_DIR"], folder, config["BASE_IRI"], slug)
+    except CurationError as error:
+        raise click.ClickException(str(error)) from None
+    from .report import relative
+    click.echo(f"{'copied' if made.copied else 'already there'}: {relative(str(made.source_file))}")
+    click.echo(f"wrote {relative(str(made.data_file))} (graph and source {made.slug})")
+    click.echo("next: check the headline, add the publisher and credits, complete the publication "
+               "date, write the facts, then\n"
+               f"  python -m server format && python -m server validate --file {relative(str(made.data_file))}")
+
+
+@main.command("sources")
+@dataset_options
+@click.option("--update", is_flag=True, help="record the SHA-256 of each article's source file in its data file")
+@click.option("--check", is_flag=True, help="exit 1 if a recorded SHA-256 is missing or wrong")
+@click.option("--evidence", is_flag=True,
+              help="print where each evidence quote is in its article (JSON: graph, subject, file, "
+                   "start, end, the quote in context)")
+def sources_command(ontology_dir, data_dir, shapes_dir, sources_dir, allow_empty, base_iri, update, check,
+                    evidence):
+    """List the articles' source files and checksums; --update records them (idempotent)."""
+    from .report import relative
+    from .scaffold import record_checksums
+    config = dataset_settings(ontology_dir, data_dir, shapes_dir, base_iri, allow_empty, sources_dir)
+    folder = _sources_dir(config)
+    if evidence:
+        sys.exit(print_evidence(config, folder))
+    stale = record_checksums(config["DATA_DIR"], folder, config["BASE_IRI"], check=not update)
+    for c in stale:
+        state = ("missing source file" if c.new is None else
+                 "recorded" if update else "no checksum recorded" if c.old is None else "checksum differs")
+        click.echo(f"{state}: {relative(str(c.data_file))}  {c.source_file}  {c.new or '-'}")
+    missing = [c for c in stale if c.new is None]
+    if not stale:
+        click.echo(f"every article's SHA-256 is recorded and matches its file in {relative(folder)}")
+    if missing or (stale and not update):
+        if not update:
+            click.echo("run `python -m server sources --update` to record the checksums", err=True)
+        sys.exit(EXIT_INVALID if (check or missing) else EXIT_OK)
+
+
+def print_evidence(config, folder: str) -> int:
+    """``sources --evidence``: every located evidence quote as JSON; exit 1 if one is not found."""
+    from pathlib import Path
+
+    from . import startup
+    from .curation import check_provenance, in_context
+    try:
+        loaded = startup.parse(startup.find_sources(config), config)
+    except StartupError as error:
+        from . import report
+        click.echo(report.error_text(error), err=True, nl=False)
+        return error.exit_code
+    curation = check_provenance(loaded, str(config["BASE_IRI"]), folder)
+    texts = {}
+    rows = []
+    for (graph, subject, quote), where in sorted(curation.evidence.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[1].start)):
+        text = texts.setdefault(where.source_file, (Path(folder) / where.source_file).read_text(encoding="utf-8"))
+        before, printed, after = in_context(text, where)
+        rows.append({"graph": str(graph), "subject": str(subject), "quote": str(quote),
+                     "file": where.source_file, "start": where.start, "end": where.end,
+                     "before": before, "printed": printed, "after": after})
+    click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+    missing = [f for f in curation.findings if f.check == "evidence"]
+    for f in missing:
+        click.echo(f"{f.where()}: {f.message}", err=True)
+    return EXIT_INVALID if missing else EXIT_OK

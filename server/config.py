@@ -19,6 +19,10 @@ DEFAULTS: dict[str, object] = {
     "ONTOLOGY_DIR": str(ROOT / "ontology"),
     "DATA_DIR": str(ROOT / "data"),
     "SHAPES_DIR": str(ROOT / "shapes"),
+    # Folder of the source texts (the articles the data files cite by cpo:sourceFile), for
+    # the checks that need them (checksums, evidence quotes, stated dates). None: the
+    # "sources" folder beside DATA_DIR if there is one, else those checks are skipped (said so).
+    "SOURCES_DIR": None,
     # Competency questions / example queries (*.rq with title and description headers).
     "QUERIES_DIR": str(ROOT / "queries"),
     # Store backend: "oxigraph" (embedded, default), "rdflib" (embedded) or "remote".

@@ -8,14 +8,19 @@ then a summary of the dataset.
     error_text(error) / error_json(error)        any start-up failure (``StartupError``)
 
 Checks: SHACL validation of the union of the data graphs (``server.validation``; the
-ontology goes in as ``ont_graph``, nothing else is mixed in), the shapes themselves
-(SHACL-for-SHACL, unknown ``sh:`` terms), and terms of the dataset's ontology
-namespace used by data or shapes but not declared. Only violations, shape problems
-and undeclared terms fail; warnings and infos are shown and counted.
+ontology is mixed in, and ``s rdfs:isDefinedBy <graph>`` for each subject of each data
+graph, so shapes can reach the article that describes a resource), the shapes
+themselves (SHACL-for-SHACL, unknown ``sh:`` terms), terms of the
+dataset's ontology namespace used by data or shapes but not declared (with file and
+line), and the provenance checks of ``server.curation`` (one graph per file, articles,
+source files and checksums, evidence quotes, stated dates; those needing the texts are
+skipped, and listed as skipped, without a sources folder). Only violations, shape
+problems and undeclared terms fail; warnings and infos are shown and counted.
 """
 from __future__ import annotations
 
 import os
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -23,10 +28,11 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, NamespaceManager
 from rdflib.term import Literal, Node
 
+from .curation import Curation, Finding, check_provenance, provenance_links, term_lines
 from .errors import DataLoadError, DataTooLarge, StartupError
 from .loader import LoadedDataset
 from .namespaces import all_prefixes, dataset_namespaces
-from .validation import Result, ValidationReport, check_shapes, undeclared_terms, validate
+from .validation import Result, ValidationReport, check_shapes, undeclared_terms
 
 SEVERITIES = ("Violation", "Warning", "Info")
 MAX_VALUE_CHARS = 120
@@ -42,35 +48,64 @@ class Outcome:
     undeclared: list[URIRef] = field(default_factory=list)
     summary: dict = field(default_factory=dict)
     names: NamespaceManager | None = None
+    curation: Curation = field(default_factory=Curation)
+    #: only results and findings from these files are shown (``validate --file``)
+    only_files: tuple[str, ...] = ()
 
     @property
     def conforms(self) -> bool:
         """True when nothing fails: warnings and infos never do."""
-        return self.report.conforms and not self.shape_problems and not self.undeclared
+        return (not self.violations() and not self.shape_problems and not self.undeclared)
+
+    def results(self) -> list[Result]:
+        """The SHACL results shown: all, or those of ``only_files``."""
+        if not self.only_files:
+            return self.report.results
+        return [r for r in self.report.results if set(files_of(r, self.loaded)) & set(self.only_files)]
+
+    def findings(self) -> list[Finding]:
+        """The curation findings shown: all, or those of ``only_files``."""
+        return [f for f in self.curation.findings
+                if not self.only_files or f.file in self.only_files]
+
+    def violations(self) -> list:
+        return ([r for r in self.results() if r.severity_name == "Violation"] +
+                [f for f in self.findings() if f.severity == "Violation"])
 
     def counts(self) -> dict[str, int]:
-        found = Counter(r.severity_name for r in self.report.results)
+        found = Counter([r.severity_name for r in self.results()] + [f.severity for f in self.findings()])
         return {name: found.get(name, 0) for name in SEVERITIES}
 
 
-def check(loaded: LoadedDataset, base_iri: str, validator=validate) -> Outcome:
+def check(loaded: LoadedDataset, base_iri: str, validator=None, sources_dir: str | None = None,
+          only_files: tuple[str, ...] = (), shapes_engine: str = "auto") -> Outcome:
     """Run every check on ``loaded``. ``validator(data, shapes, ontology)`` is
-    ``server.validation.validate`` unless another engine is passed."""
+    ``server.validation.validate`` (pySHACL) unless another engine is passed.
+    ``sources_dir``: the article texts (None: the checks needing them are skipped).
+    ``only_files``: report only what these data files cause (the whole dataset is
+    still checked: a file is judged in context). ``shapes_engine``: what checks the
+    shapes themselves (``server.validation.check_shapes``)."""
+    if validator is None:
+        from .validation import validate as validator
     data = loaded.data_union()                 # a fresh graph, ours to extend below
     own = dataset_namespaces(base_iri)["cpo"]
     undeclared = sorted(undeclared_terms([data, loaded.shapes], loaded.ontology, own))
     summary = summarize(loaded, data)
     # The ontology mixed into this graph in place: what ``with_ontology`` would build,
-    # without copying a large dataset once more (about 10 s per million triples).
+    # without copying a large dataset once more (about 10 s per million triples); and
+    # which graph describes each subject (server.curation.provenance_links).
     data += loaded.ontology
+    data += provenance_links(loaded)
     report = validator(data, loaded.shapes, None)
     return Outcome(
         loaded=loaded,
         report=report,
-        shape_problems=check_shapes(loaded.shapes) if len(loaded.shapes) else [],
+        shape_problems=check_shapes(loaded.shapes, shapes_engine) if len(loaded.shapes) else [],
         undeclared=undeclared,
         summary=summary,
         names=namespace_manager(loaded, base_iri),
+        curation=check_provenance(loaded, base_iri, sources_dir),
+        only_files=tuple(relative(f) for f in only_files),
     )
 
 
@@ -124,6 +159,23 @@ def fill_message(result: Result, names: NamespaceManager | None) -> str:
     return message
 
 
+_IRI = re.compile(r"""(?<![<\w])https?://[^\s<>"'`,;()]+""")
+
+
+def shorten_iris(message: str, names: NamespaceManager | None) -> str:
+    """Full IRIs in a message (pySHACL fills ``{$this}`` with them) as short names."""
+    if names is None:
+        return message
+
+    def shortened(match: re.Match) -> str:
+        iri = match.group(0)
+        tail = ""
+        while iri and iri[-1] in ".:":          # the end of the sentence, not of the IRI
+            iri, tail = iri[:-1], iri[-1] + tail
+        return short(URIRef(iri), names) + tail
+    return _IRI.sub(shortened, message)
+
+
 def relative(path: str) -> str:
     """A file path relative to the working directory when it is below it."""
     rel = os.path.relpath(path)
@@ -140,19 +192,42 @@ def files_using(loaded: LoadedDataset, term: URIRef) -> list[str]:
 
 
 def files_of(result: Result, loaded: LoadedDataset) -> list[str]:
-    """The files a result comes from: those stating the offending triple
-    (focus node, path, value) when there is one, else those describing the focus node."""
-    files: tuple[str, ...] = ()
-    if isinstance(result.path, URIRef) and result.value is not None:
-        triple = (result.focus_node, result.path, result.value)
-        graphs = {g for g in loaded.data_graphs if triple in loaded.dataset.graph(g)}
-        files = tuple(sorted(f for f, targets in loaded.files.items() if graphs & set(targets)))
-    return [relative(p) for p in files or loaded.files_of(result.focus_node)]
+    """The files whose statements cause a result, most specific first:
+    1. those stating the offending triple (focus node, path, value);
+    2. with a path but no such triple, those stating (focus node, path, anything)
+       (a value too many), else those typing the focus node (what made it a target:
+       a value missing);
+    3. those describing both the focus node and the value, else the value;
+    4. those describing the focus node."""
+    focus, path, value = result.focus_node, result.path, result.value
+    patterns = []
+    if isinstance(path, URIRef):
+        if value is not None:
+            patterns.append((focus, path, value))
+        patterns += [(focus, path, None), (focus, RDF.type, None)]
+    for pattern in patterns:
+        graphs = {g for g in loaded.data_graphs if any(loaded.dataset.graph(g).triples(pattern))}
+        if graphs:
+            return sorted(relative(f) for f, targets in loaded.files.items() if graphs & set(targets))
+    focus_files = loaded.files_of(focus)
+    if value is not None and not isinstance(value, Literal):
+        value_files = loaded.files_of(value)
+        both = [f for f in value_files if f in focus_files]
+        if both or value_files:
+            return [relative(p) for p in both or value_files]
+    return [relative(p) for p in focus_files]
 
 
 def render_text(outcome: Outcome) -> str:
     names, lines = outcome.names, []
-    for r in outcome.report.results:
+    for f in outcome.findings():
+        lines.append(f"{f.severity.upper()}  {f.where()}")
+        if f.resource:
+            lines.append(f"  resource  {short(URIRef(f.resource), names)}")
+        lines.append(f"  message   {shorten_iris(f.message, names)}")
+        lines.append(f"  check     {f.check}")
+        lines.append("")
+    for r in outcome.results():
         where = ", ".join(files_of(r, outcome.loaded)) or "(no file: the resource has no statements)"
         lines.append(f"{r.severity_name.upper()}  {where}")
         lines.append(f"  resource  {short(r.focus_node, names)}")
@@ -160,19 +235,28 @@ def render_text(outcome: Outcome) -> str:
             lines.append(f"  path      {short(r.path, names)}")
         if r.value is not None:
             lines.append(f"  value     {short(r.value, names)}")
-        lines.append(f"  message   {fill_message(r, names)}")
+        lines.append(f"  message   {shorten_iris(fill_message(r, names), names)}")
         lines.append(f"  shape     {short(r.source_shape, names)} "
                      f"({short(r.constraint_component, names)})")
         lines.append("")
     for problem in outcome.shape_problems:
         lines += [f"SHAPES  {problem}", ""]
     for term in outcome.undeclared:
-        used_in = ", ".join(relative(f) for f in files_using(outcome.loaded, term)) or "-"
-        lines.append(f"UNDECLARED  {short(term, names)}  used in {used_in}")
+        for where in term_places(outcome.loaded, term) or ["(no file)"]:
+            lines.append(f"UNDECLARED  {where}  {short(term, names)}")
     if outcome.undeclared:
         lines += ["  these terms of the ontology's namespace are used but not declared in the "
                   "ontology: declare them, or fix their spelling", ""]
     return "\n".join(lines + summary_lines(outcome)) + "\n"
+
+
+def term_places(loaded: LoadedDataset, term: URIRef) -> list[str]:
+    """``file:line`` of every place a term is written (``file`` when no line is found)."""
+    places = []
+    for f in files_using(loaded, term):
+        lines = term_lines(f, str(term))
+        places += [f"{relative(f)}:{n}" for n in lines] or [relative(f)]
+    return places
 
 
 def summary_lines(outcome: Outcome) -> list[str]:
@@ -185,14 +269,26 @@ def summary_lines(outcome: Outcome) -> list[str]:
     lines += [f"    {short(URIRef(c), names):<{width}}  {n}" for c, n in s["classes"].items()]
     lines.append(f"  results     {counts['Violation']} violations, {counts['Warning']} warnings, "
                  f"{counts['Info']} infos")
+    if outcome.only_files:
+        lines.append(f"  shown       only what {', '.join(outcome.only_files)} causes "
+                     "(the whole dataset was checked)")
     if outcome.shape_problems or outcome.undeclared:
         lines.append(f"  vocabulary  {len(outcome.shape_problems)} shape problems, "
                      f"{len(outcome.undeclared)} undeclared terms")
+    for skipped in outcome.curation.skipped:
+        lines.append(f"  SKIPPED     {skipped}")
     if outcome.conforms:
         note = " (warnings do not fail)" if counts["Warning"] else ""
         lines.append(f"CONFORMS{note}")
     else:
-        lines.append("DOES NOT CONFORM: fix the violations above (each names its file)")
+        failing = []
+        if counts["Violation"]:
+            failing.append(f"the {counts['Violation']} violation(s) above (each names its file)")
+        if outcome.shape_problems:
+            failing.append(f"the {len(outcome.shape_problems)} shape problem(s) (SHAPES)")
+        if outcome.undeclared:
+            failing.append(f"the {len(outcome.undeclared)} undeclared term(s) (UNDECLARED, file:line)")
+        lines.append("DOES NOT CONFORM: fix " + " and ".join(failing))
     return lines
 
 
@@ -208,9 +304,13 @@ def render_json(outcome: Outcome) -> dict:
                      "value": term(r.value), "source_shape": term(r.source_shape),
                      "constraint_component": term(r.constraint_component),
                      "files": files_of(r, outcome.loaded)}
-                    for r in outcome.report.results],
+                    for r in outcome.results()],
+        "findings": [{"severity": f.severity, "check": f.check, "message": f.message, "file": f.file,
+                      "line": f.line, "resource": f.resource} for f in outcome.findings()],
+        "skipped": outcome.curation.skipped,
         "shape_problems": outcome.shape_problems,
-        "undeclared_terms": [str(t) for t in outcome.undeclared],
+        "undeclared_terms": [{"term": str(t), "places": term_places(outcome.loaded, t)}
+                             for t in outcome.undeclared],
     }
 
 

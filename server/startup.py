@@ -6,15 +6,16 @@ Every way in runs it, with one gate policy:
     python -m server serve       stages 1-4, before any worker     (server.cli.preflight)
     create_app(config)           stages 1-4                         (server.store.init_app)
 
-1. ``find_sources(config) -> Sources``: the files of the three folders and their
-   fingerprint; nothing parsed. A configured folder that does not exist, or a data
+1. ``find_sources(config) -> Sources``: the files of the three RDF folders and their
+   fingerprint, and the folder of article texts (``server.curation.sources_folder``);
+   nothing parsed. A configured folder that does not exist, or a data
    folder without RDF files (unless ALLOW_EMPTY_DATA), is a ``DataFolderError``; a
    file over MAX_FILE_BYTES a ``DataTooLarge``.
 2. ``parse(sources, config) -> LoadedDataset``: each file parsed once
    (``server.loader``): ``DataLoadError`` names file:line:column, ``DataTooLarge`` a
    literal over MAX_LITERAL_BYTES with its file and subject.
 3. ``check(loaded, config, engine) -> Outcome`` (``server.report``: SHACL, the shapes
-   themselves, undeclared terms; ``ValidationCouldNotRun`` when the engine cannot
+   themselves, undeclared terms, provenance against the article texts; ``ValidationCouldNotRun`` when the engine cannot
    run), then ``gate(outcome, config)``.
 4. ``start(config) -> Started``: the backend filled from stage 2's dataset, or a
    persistent store built from the same files opened as it is (stages 2 and 3
@@ -61,7 +62,7 @@ Say = Callable[[str], None]
 ENGINES = ("auto", "pyshacl", "turbo")
 #: The dataset folders: configuration key, what it holds, CLI option.
 FOLDERS = (("ONTOLOGY_DIR", "ontology", "--ontology"), ("DATA_DIR", "data", "--data"),
-           ("SHAPES_DIR", "shapes", "--shapes"))
+           ("SHAPES_DIR", "shapes", "--shapes"), ("SOURCES_DIR", "sources", "--sources"))
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,7 @@ class Sources:
     shapes_dir: str | None
     data_files: tuple[Path, ...]
     fingerprint: str             # of base IRI, paths and bytes (server.store.sources)
+    sources_dir: str | None = None   # the article texts (server.curation.sources_folder)
 
 
 @dataclass
@@ -117,12 +119,14 @@ def find_sources(config) -> Sources:
                     str(path), f"the file has {size:,} bytes, over MAX_FILE_BYTES ({limit:,})",
                     hint="Split it into several files, or raise KG_MAX_FILE_BYTES (a file is held "
                          "in memory while it is checked).")
+    from .curation import sources_folder
     from .store.sources import fingerprint
     base = str(config["BASE_IRI"])
     return Sources(base_iri=base, ontology_dir=config.get("ONTOLOGY_DIR") or None, data_dir=data_dir,
                    shapes_dir=config.get("SHAPES_DIR") or None, data_files=data_files,
                    fingerprint=fingerprint(base, config.get("ONTOLOGY_DIR"), data_dir,
-                                           config.get("SHAPES_DIR")))
+                                           config.get("SHAPES_DIR")),
+                   sources_dir=sources_folder(config))
 
 
 # -- 2. parse ------------------------------------------------------------------------
@@ -152,11 +156,16 @@ def shacl_engine(engine: str = "auto", say: Say | None = None):
     return lambda data, shapes, ontology: validate_with(engine, data, shapes, ontology, progress=say)
 
 
-def check(loaded: LoadedDataset, config, engine: str = "auto", say: Say | None = None):
+def check(loaded: LoadedDataset, config, engine: str = "auto", say: Say | None = None,
+          only_files: tuple[str, ...] = ()):
     """Every check on the parsed dataset: a ``server.report.Outcome`` (stage 3).
+    ``only_files``: report only what these data files cause (``validate --file``).
     Raises ValidationCouldNotRun when the engine cannot judge the data."""
+    from .curation import sources_folder
     from .report import check as run_checks
-    return run_checks(loaded, str(config["BASE_IRI"]), validator=shacl_engine(engine, say))
+    return run_checks(loaded, str(config["BASE_IRI"]), validator=shacl_engine(engine, say),
+                      sources_dir=sources_folder(config), only_files=only_files,
+                      shapes_engine="pyshacl" if engine == "pyshacl" else "auto")
 
 
 def gate(outcome, config) -> None:
@@ -170,9 +179,19 @@ def gate(outcome, config) -> None:
     raise DataDoesNotConform(outcome)
 
 
-def validate_files(config, engine: str = "auto", say: Say | None = None):
-    """Stages 1-3 without the gate or a store: the ``validate`` command's Outcome."""
-    return check(parse(find_sources(config), config), config, engine, say)
+def validate_files(config, engine: str = "auto", say: Say | None = None,
+                   only_files: tuple[str, ...] = ()):
+    """Stages 1-3 without the gate or a store: the ``validate`` command's Outcome.
+    ``only_files``: data files whose results alone are reported (each must be one of
+    the data folder's files, else ``DataFolderError``)."""
+    sources = find_sources(config)
+    known = {p.resolve() for p in sources.data_files}
+    for name in only_files:
+        if Path(name).resolve() not in known:
+            raise DataFolderError(
+                f"{name} is not a file of the data folder {sources.data_dir}.",
+                hint="Give a data file (data/<slug>.ttl), or point --data at its folder.", folder=str(name))
+    return check(parse(sources, config), config, engine, say, only_files=only_files)
 
 
 # -- 4. the store --------------------------------------------------------------------

@@ -140,7 +140,8 @@ def test_undeclared_terms_of_the_ontology_namespace_fail(runner, tmp_path):
     options = make_dataset(tmp_path, one=GOOD + "event:a ex:statsu ex:Occurred .\n")
     result = runner.invoke(main, ["validate", *options])
     assert result.exit_code == 1
-    assert f"UNDECLARED  ex:statsu  used in {tmp_path / 'data' / 'one.ttl'}" in result.output
+    assert f"UNDECLARED  {tmp_path / 'data' / 'one.ttl'}:5  ex:statsu" in result.output
+    assert "DOES NOT CONFORM: fix the 1 undeclared term(s) (UNDECLARED, file:line)" in result.output
 
 
 def test_settings_come_from_kg_environment_variables(runner, tmp_path):

@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "shapes"
 INVALID = sorted((FIXTURES / "invalid").glob("*/*.ttl"))
 VALID = sorted((FIXTURES / "valid").glob("*.ttl"))
-EXPECTED_INVALID_FIXTURES = 142  # raise when you add one: a lost fixture must fail
+EXPECTED_INVALID_FIXTURES = 147  # raise when you add one: a lost fixture must fail
 EXPECTED_VALID_FIXTURES = 2
 CPO = "https://w3id.org/cambodia-prosecutions/ontology#"
 CPSH = Namespace("https://w3id.org/cambodia-prosecutions/shapes#")
@@ -166,9 +166,9 @@ def test_every_constraint_has_a_deliberate_severity(shapes):
 
 def test_a_severity_written_on_a_sparql_constraint_is_the_one_reported(shapes):
     """pySHACL ignores sh:severity on the SPARQL constraint itself: it must not say otherwise."""
-    for constraint in shapes.objects(None, SH.sparql):
-        stated = shapes.value(constraint, SH.severity)
-        assert stated in (None, severity_of(shapes, constraint)), constraint
+    sparql = sorted(set(shapes.objects(None, SH.sparql)))
+    assert len(sparql) >= 10, "the shapes lost their SPARQL constraints: this test would check nothing"
+    assert [c for c in sparql if shapes.value(c, SH.severity) not in (None, severity_of(shapes, c))] == []
 
 
 def test_every_shape_has_a_name(shapes):

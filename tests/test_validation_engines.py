@@ -17,7 +17,7 @@ from server.validation_fast import (  # noqa: E402 - after the skip
     choose_engine, ill_typed_literals, validate_fast, validate_with)
 
 FIXTURES = Path(__file__).parent / "shapes"
-FIXTURE_FILES = sorted(FIXTURES.rglob("*.ttl")) if FIXTURES.is_dir() else []
+FIXTURE_FILES = sorted(FIXTURES.rglob("*.ttl"))
 
 
 def _folder(folder: str) -> Graph:
@@ -30,8 +30,7 @@ def _folder(folder: str) -> Graph:
 @pytest.fixture(scope="module")
 def shapes() -> Graph:
     g = _folder(DEFAULTS["SHAPES_DIR"])
-    if not len(g):
-        pytest.skip("no shapes in the repository yet")
+    assert len(g), f"no shapes in {DEFAULTS['SHAPES_DIR']}: the agreement tests would compare nothing"
     return g
 
 
@@ -49,10 +48,10 @@ def assert_same(data: Graph, shapes: Graph, ontology: Graph) -> list:
 
 
 def test_fixtures_were_collected():
-    """The agreement below is only worth something if there are fixtures to agree on."""
-    if not FIXTURE_FILES:
-        pytest.skip(f"no shape fixtures under {FIXTURES} yet")
-    assert len(FIXTURE_FILES) >= 5
+    """The agreement below is only worth something if it covers every shape fixture:
+    as many as tests/test_shapes.py counts, a lost one fails."""
+    from test_shapes import EXPECTED_INVALID_FIXTURES, EXPECTED_VALID_FIXTURES
+    assert len(FIXTURE_FILES) == EXPECTED_INVALID_FIXTURES + EXPECTED_VALID_FIXTURES
 
 
 #: Fixtures on which pyshacl-turbo 0.6.5 answers differently from pySHACL (ill-typed
@@ -77,10 +76,16 @@ def test_engines_agree_on_each_shape_fixture(fixture, shapes, ontology):
 
 
 def test_engines_agree_on_the_shipped_data(shapes, ontology):
+    """On the graph ``validate`` gives the engine: the data, and which graph describes
+    each subject (server.curation.provenance_links)."""
+    from server.curation import provenance_links
     from server.loader import load_dataset
     loaded = load_dataset(DEFAULTS["ONTOLOGY_DIR"], DEFAULTS["DATA_DIR"], DEFAULTS["SHAPES_DIR"],
                           DEFAULTS["BASE_IRI"])
-    assert_same(loaded.data_union(), shapes, ontology)
+    data = loaded.data_union()
+    data += provenance_links(loaded)
+    results = assert_same(data, shapes, ontology)
+    assert {r.source_shape.rsplit("#", 1)[-1] for r in results} >= {"EventDateConflictShape"}  # results to agree on
 
 
 def test_engines_agree_on_synthetic_data_with_faults(shapes, ontology):
@@ -152,3 +157,24 @@ def test_a_native_store_is_refused_because_its_answers_differ():
     import pyoxigraph as ox
     with pytest.raises(TypeError, match="rdflib Graph"):
         validate_fast(ox.Store(), Graph(), Graph())
+
+
+BROKEN_SHAPES = {
+    "count not an integer": '<x:s> a sh:NodeShape ; sh:targetClass <x:C> ; sh:property <x:p> . '
+                            '<x:p> a sh:PropertyShape ; sh:path <x:q> ; sh:minCount "one" .',
+    "property shape without a path": '<x:s> a sh:NodeShape ; sh:property <x:p> . <x:p> a sh:PropertyShape ; sh:minCount 1 .',
+    "severity a literal": '<x:s> a sh:NodeShape ; sh:targetClass <x:C> ; sh:severity "Violation" .',
+    "a stray colon": '<x:s> a sh:NodeShape ; <http://www.w3.org/ns/shacl#message:> "m" .',
+}
+
+
+@pytest.mark.parametrize("name", ["shipped", *BROKEN_SHAPES])
+def test_the_shapes_are_checked_alike_by_both_engines(name, shapes):
+    """SHACL-for-SHACL runs on turbo in ``validate`` (0.04 s instead of 1.2 s): its
+    problems are pySHACL's, on the shipped shapes and on broken ones."""
+    from server.validation import check_shapes
+    graph = shapes if name == "shipped" else Graph().parse(
+        data="@prefix sh: <http://www.w3.org/ns/shacl#> . " + BROKEN_SHAPES[name], format="turtle")
+    reference = check_shapes(graph, "pyshacl")
+    assert check_shapes(graph, "turbo") == check_shapes(graph, "auto") == reference
+    assert (reference == []) == (name == "shipped")
