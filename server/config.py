@@ -105,6 +105,9 @@ DEFAULTS: dict[str, object] = {
     # larger than the byte bound is written anew for each request.
     "DUMP_CACHE_ENTRIES": 8,
     "DUMP_CACHE_BYTES": 256 * 1024 * 1024,
+    # One whole-dataset document (a dump, the default graph) is built at a time per
+    # process; another request waits this many seconds for it, then gets 503 Retry-After.
+    "DUMP_BUILD_WAIT": 2.0,
     # Most result rows an HTML result page shows (the downloads carry the whole answer).
     "HTML_MAX_ROWS": 1000,
 }

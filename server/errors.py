@@ -17,6 +17,7 @@
     ├── QueryTooLarge            (503) the query needed more memory than a query may use
     ├── AnswerTooLarge           (503) the answer is over the bytes one answer may take
     ├── PoolBusy                 (503) every query worker busy and the queue full (Retry-After)
+    ├── DumpBusy                 (503) another dump is being built in this process (Retry-After)
     ├── StoreUnavailable         (503) the backend cannot be reached
     └── StartupError             (exit 2) the service cannot start on this configuration
         ├── DataLoadError        (exit 2) a file cannot be parsed (file:line:column)
@@ -117,6 +118,11 @@ class AnswerTooLarge(KGError):
 
 class PoolBusy(KGError):
     status, title = 503, "Query workers busy"
+
+
+class DumpBusy(KGError):
+    """Another whole-dataset document is being built in this process (``retry_after``)."""
+    status, title = 503, "Busy building a dump"
 
 
 class StoreUnavailable(KGError):

@@ -171,11 +171,22 @@ class Range:
     charset: str | None = None
 
 
-@lru_cache(maxsize=512)                # bounded; the key is a client's header, the value small
+#: An Accept header is read up to this many characters and this many ranges (browsers
+#: send about 100 characters and 6 ranges): a client cannot make negotiation costly.
+MAX_ACCEPT_CHARS = 2048
+MAX_ACCEPT_RANGES = 32
+
+
 def parse_accept(header: str) -> tuple[Range, ...]:
-    """The media ranges of an Accept header, in order. Unreadable members are skipped."""
+    """The media ranges of an Accept header, in order (at most ``MAX_ACCEPT_RANGES``, read
+    from its first ``MAX_ACCEPT_CHARS`` characters). Unreadable members are skipped."""
+    return _parse_accept(header[:MAX_ACCEPT_CHARS])
+
+
+@lru_cache(maxsize=512)                # bounded: 512 keys of at most 2 KB, values of <= 32 ranges
+def _parse_accept(header: str) -> tuple[Range, ...]:
     out = []
-    for member in _split(header, ","):
+    for member in _split(header, ",")[:MAX_ACCEPT_RANGES]:
         parts = _split(member, ";")
         if not parts or "/" not in parts[0]:
             continue

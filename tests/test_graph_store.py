@@ -123,3 +123,22 @@ def test_a_graph_download_can_be_resumed(app, live_server):
 def test_turtle_is_the_default(app, live_server):
     r = requests.get(f"{live_server}/sparql?graph={quote(article_graph(app), safe='')}", timeout=30)
     assert r.status_code == 200 and r.headers["Content-Type"].startswith(TURTLE.media_type)
+
+
+@pytest.mark.parametrize("params, status", [
+    ("default=x", 400),                                   # default takes no value
+    ("default&default", 200),
+])
+def test_default_takes_no_value(live_server, params, status):
+    assert fetch(live_server, params, "application/n-triples").status_code == status
+
+
+def test_a_posted_query_with_graph_is_a_clear_400_not_a_write(app, live_server):
+    r = requests.post(f"{live_server}/sparql?graph={quote(article_graph(app), safe='')}",
+                      data={"query": "ASK {}"}, headers={"Accept": "application/json"}, timeout=30)
+    assert r.status_code == 400 and "not both" in r.json()["message"]
+
+
+def test_the_preflight_of_a_graph_names_the_methods_it_allows(app, live_server):
+    r = fetch(live_server, "graph=" + quote(article_graph(app), safe=""), method="OPTIONS")
+    assert r.headers["Access-Control-Allow-Methods"] == r.headers["Allow"] == "GET, HEAD, OPTIONS"

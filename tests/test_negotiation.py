@@ -116,5 +116,10 @@ def test_content_types_carry_the_profile_or_the_charset():
     assert NQUADS.content_type == "application/n-quads"
 
 
-def test_the_accept_parse_cache_is_bounded():
-    assert formats.parse_accept.cache_info().maxsize == 512
+def test_a_huge_accept_header_costs_a_bounded_parse():
+    header = ",".join(["a/b"] * 15000) + ", text/turtle"
+    assert len(formats.parse_accept(header)) == formats.MAX_ACCEPT_RANGES
+    assert formats._parse_accept.cache_info().maxsize == 512
+    with pytest.raises(NotAcceptable):           # the range past the limit is not read
+        negotiate(header, RESOURCE_FORMATS)
+    assert best("text/turtle;q=0.1, " + ",".join(["a/b"] * 40), RESOURCE_FORMATS) is TURTLE

@@ -280,3 +280,61 @@ def test_a_compressed_dump_has_its_own_validator(live_server):
     assert packed.headers["ETag"] != plain.headers["ETag"]
     again = get(live_server, DUMP, **{"Accept-Encoding": "gzip", "If-None-Match": packed.headers["ETag"]})
     assert again.status_code == 304
+
+
+# -- found by the adversarial review ---------------------------------------------------
+
+@pytest.mark.parametrize("headers, status", [
+    ({"Range": "bytes=0-9", "If-None-Match": "{etag}"}, 304),          # 304 before Range (13.2.2)
+    ({"Range": "bytes=0-9", "If-Range": "W/{etag}"}, 200),              # If-Range compares strongly
+    ({"Range": "bytes=0-9", "If-Range": "Sat, 01 Jan 2100 00:00:00 GMT"}, 200),   # dates: exactly
+    ({"Range": "bytes=0-9", "If-Range": "{last_modified}"}, 206),
+    ({"Range": "items=0-1"}, 200),                                       # another unit: ignored
+    ({"Range": "bytes=abc"}, 200),                                       # bad syntax: ignored
+    ({"Range": "bytes=5-4"}, 200),
+    ({"Range": "bytes=0-4,10-14"}, 200),                                 # several ranges: whole
+    ({"Range": "bytes=-5"}, 206),                                        # the last five bytes
+])
+def test_range_requests_follow_rfc_9110(live_server, headers, status):
+    whole = get(live_server, DUMP, **{"Accept-Encoding": "identity"})
+    values = {"etag": whole.headers["ETag"], "last_modified": whole.headers["Last-Modified"]}
+    sent = {k: v.format(**values) for k, v in headers.items()}
+    r = get(live_server, DUMP, **{"Accept-Encoding": "identity", **sent})
+    assert r.status_code == status, sent
+    if status == 200:
+        assert r.content == whole.content
+    if status == 206:
+        assert r.content in (whole.content[:10], whole.content[-5:])
+
+
+def test_a_huge_accept_header_is_cheap_and_still_answered(live_server):
+    r = get(live_server, PERSON, Accept=",".join(["a/b"] * 15000) + ",text/turtle")
+    assert r.status_code == 406                       # only the first ranges are read
+
+
+def test_a_second_form_of_json_ld_names_its_own_url(live_server):
+    accept = 'application/ld+json; profile="http://www.w3.org/ns/json-ld#expanded"'
+    first, second = get(live_server, PERSON, Accept=accept), get(live_server, PERSON, Accept=accept)
+    assert first.headers["Content-Location"] == PERSON + "?format=jsonld-expanded"
+    assert first.headers["Content-Type"] == second.headers["Content-Type"] == \
+        'application/ld+json; profile="http://www.w3.org/ns/json-ld#expanded"'   # cached too
+    again = get(live_server, first.headers["Content-Location"])
+    assert again.json() == first.json()
+
+
+def test_dumps_are_built_one_at_a_time(app, live_server):
+    from server.web import cache
+    gate = app.extensions[cache.BUILD_GATE]
+    app.extensions[cache.DUMPS].clear()
+    old_wait = app.config["DUMP_BUILD_WAIT"]
+    app.config["DUMP_BUILD_WAIT"] = 0.2
+    gate.acquire()                                    # as if another dump were being built
+    try:
+        r = get(live_server, "/dumps/dataset.trig", Accept="application/json")
+        assert r.status_code == 503 and int(r.headers["Retry-After"]) > 0
+        assert "Retry in a few seconds" in r.text
+        assert get(live_server, PERSON).status_code == 200      # the rest keeps serving
+    finally:
+        gate.release()
+        app.config["DUMP_BUILD_WAIT"] = old_wait
+    assert get(live_server, "/dumps/dataset.trig").status_code == 200

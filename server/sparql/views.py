@@ -35,8 +35,9 @@ def accept() -> str | None:
           provide_automatic_options=False)
 def endpoint():
     if request.method == "OPTIONS":
-        allowed = ("GET", "HEAD", "OPTIONS") if is_graph_store_request(request.args) else ALLOWED_METHODS
-        return Response(status=204, headers={"Allow": ", ".join(allowed)})
+        allowed = ", ".join(("GET", "HEAD", "OPTIONS") if is_graph_store_request(request.args)
+                            else ALLOWED_METHODS)
+        return Response(status=204, headers={"Allow": allowed, "Access-Control-Allow-Methods": allowed})
     if is_graph_store_request(request.args):
         return graph_store_response()
     req = read_protocol_request(request)

@@ -25,6 +25,11 @@ class BoundedLRU:
     def __len__(self) -> int:
         return len(self._items)
 
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self.bytes = 0
+
     def get(self, key: Hashable):
         with self._lock:
             item = self._items.get(key)

@@ -26,16 +26,19 @@ from dataclasses import dataclass
 from typing import Callable, Hashable
 
 import logging
+import threading
 
 from flask import Response, current_app, request
 
 from ..config import DEFAULTS
+from ..errors import DumpBusy
 from ..store.lru import BoundedLRU
 
 log = logging.getLogger(__name__)
 
 RESPONSES = EXTENSION = "kg.response_cache"
 DUMPS = "kg.dump_cache"
+BUILD_GATE = "kg.dump_build_gate"
 DEFAULT_ENTRIES = int(DEFAULTS["RESPONSE_CACHE_ENTRIES"])
 DEFAULT_BYTES = int(DEFAULTS["RESPONSE_CACHE_BYTES"])
 #: app.extensions key -> (its settings' prefix in config, the largest answer it keeps as
@@ -48,11 +51,11 @@ KEPT_HEADERS = ("Content-Location", "Link")
 @dataclass(frozen=True)
 class Cached:
     body: bytes
-    mimetype: str
+    content_type: str                  # with its parameters (a JSON-LD profile, a charset)
     headers: tuple[tuple[str, str], ...]
 
     def response(self) -> Response:
-        resp = Response(self.body, mimetype=self.mimetype)
+        resp = Response(self.body, content_type=self.content_type)
         resp.headers.extend(self.headers)
         return resp
 
@@ -68,6 +71,7 @@ class ResponseCache(BoundedLRU):
 
 
 def init_app(app) -> None:
+    app.extensions[BUILD_GATE] = threading.BoundedSemaphore(1)
     for name, (setting, fraction) in CACHES.items():
         max_bytes = int(app.config[f"{setting}_BYTES"])
         app.extensions[name] = ResponseCache(int(app.config[f"{setting}_ENTRIES"]), max_bytes,
@@ -75,11 +79,39 @@ def init_app(app) -> None:
 
 
 def cached(key: Hashable, build: Callable[[], Response], name: str = RESPONSES) -> Response:
-    """The answer for ``key``: from the app's cache ``name``, or ``build()`` (then kept if 200)."""
+    """The answer for ``key``: from the app's cache ``name``, or ``build()`` (then kept if 200).
+    Dumps (``DUMPS``) are built one at a time per process (``gated``)."""
     cache: ResponseCache | None = current_app.extensions.get(name)
     if cache is None or not cache.max_entries:
-        return build()
+        return gated(build) if name == DUMPS else build()
     item = cache.get(key)
+    if item is not None:
+        return item.response()
+    if name == DUMPS:
+        return gated(lambda: _kept(cache, key, build))
+    return _kept(cache, key, build)
+
+
+def gated(build: Callable[[], Response]) -> Response:
+    """``build()`` while holding the app's one dump-building slot: a whole-dataset
+    document costs seconds and memory in proportion to the data, so two are never built
+    at once; a request that waits ``DUMP_BUILD_WAIT`` seconds gets 503 Retry-After."""
+    gate = current_app.extensions.get(BUILD_GATE)
+    if gate is None:
+        return build()
+    wait = float(current_app.config.get("DUMP_BUILD_WAIT", DEFAULTS["DUMP_BUILD_WAIT"]))
+    if not gate.acquire(timeout=wait):
+        raise DumpBusy("Another dump of the dataset is being built; this one waits for it.",
+                       hint="Retry in a few seconds: built dumps are kept and sent at once.",
+                       retry_after=10)
+    try:
+        return build()
+    finally:
+        gate.release()
+
+
+def _kept(cache, key: Hashable, build: Callable[[], Response]) -> Response:
+    item = cache.get(key)                 # built while this request waited for the gate?
     if item is not None:
         return item.response()
     resp = build()
@@ -89,7 +121,7 @@ def cached(key: Hashable, build: Callable[[], Response], name: str = RESPONSES) 
             cache.oversize_noted = True
             log.warning("An answer of %d bytes (%s) is larger than the %s keeps (%d bytes): it is "
                         "built anew for every request. Raise KG_%s_BYTES to keep it.",
-                        len(body), request.path, name, cache.largest, cache.setting)
-        cache.put(key, Cached(body, resp.mimetype,
+                        len(body), request.path, cache.setting.lower(), cache.largest, cache.setting)
+        cache.put(key, Cached(body, resp.content_type,
                               tuple((h, resp.headers[h]) for h in KEPT_HEADERS if h in resp.headers)))
     return resp

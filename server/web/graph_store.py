@@ -17,6 +17,7 @@ from rdflib import URIRef
 from werkzeug.exceptions import MethodNotAllowed
 
 from ..errors import BadRequest, NotFound
+from ..sparql.protocol import DIRECT, FORM
 from ..formats import HTML, RESOURCE_FORMATS, alternates_of
 from ..store import get_store
 from ..store.describe import Statements
@@ -37,20 +38,21 @@ def graph_store_response():
     """The graph a Graph Store request names, in the negotiated format."""
     from .views import CONTEXT_SLOT, base, fill_context, rdf_body
 
+    args = request.args
+    both = BadRequest("A request names a graph (graph=/default) or asks a query, not both.",
+                      hint="Drop graph=/default to run the query, or query= to fetch the graph.")
+    if "query" in args or (request.method == "POST" and request.mimetype in (FORM, DIRECT)):
+        raise both
     if request.method not in ("GET", "HEAD"):
         raise MethodNotAllowed(valid_methods=list(ALLOWED), description=(
             f"{request.method} would change a graph: this Graph Store is read-only."))
-    args = request.args
-    if "query" in args:
-        raise BadRequest("A request names a graph (graph=/default) or asks a query, not both.",
-                         hint="Drop graph=/default to run the query, or query= to fetch the graph.")
     graphs = args.getlist("graph")
-    if ("default" in args) == bool(graphs) or len(graphs) > 1:
-        raise BadRequest("Name exactly one graph: ?graph=<IRI> or ?default.",
+    if ("default" in args) == bool(graphs) or len(graphs) > 1 or any(args.getlist("default")):
+        raise BadRequest("Name exactly one graph: ?graph=<IRI> or ?default (without a value).",
                          hint="The named graphs are listed in the Service Description (GET /sparql).")
     iri = graphs[0] if graphs else None
     store = get_store()
-    if iri is not None and URIRef(iri) not in set(store.graph_names()):
+    if iri is not None and iri not in {str(g) for g in store.graph_names()}:
         raise NotFound(f"This dataset has no graph <{iri}>.",
                        hint="The named graphs are listed in the Service Description (GET /sparql) "
                             "and in VoID (/void).")
@@ -76,7 +78,9 @@ def graph_store_response():
                                                 for f in alternates_of(OFFERS)])
         return resp
 
-    resp = fill_context(cache.cached(key, build, cache.DUMPS), fmt)
+    # a named graph is one article's document (the answers cache); the default graph is
+    # the whole dataset (the dumps cache, built one at a time)
+    resp = fill_context(cache.cached(key, build, cache.DUMPS if iri is None else cache.RESPONSES), fmt)
     resp.headers["Accept-Ranges"] = "bytes"
     name = (iri or "default").rstrip("/").rsplit("/", 1)[-1] or "graph"
     resp.headers["Content-Disposition"] = f'inline; filename="{_safe(name)}.{fmt.suffix}"'

@@ -8,8 +8,9 @@
   store was loaded, ``Cache-Control: public, max-age``; Werkzeug's ``make_conditional``
   answers 304;
 - downloads (dumps, whole graphs: views set ``Accept-Ranges: bytes``) get a strong
-  ETag and answer ``Range`` / ``If-Range`` (206, 416) by ``make_conditional``; a
-  partial answer is never compressed (its range is of the identity body);
+  ETag and answer one byte ``Range`` (206, 416), after ``If-None-Match`` (304 first),
+  with ``If-Range`` compared strictly (``partial``); a partial answer is never
+  compressed (its range is of the identity body);
 - ``Vary: Host`` when the absolute URLs of the answer come from a loopback Host header
   (no PUBLIC_URL; see ``public.py``);
 - browser safety on every answer (``SECURITY_HEADERS``): a Content-Security-Policy that
@@ -24,7 +25,7 @@ import hashlib
 import logging
 
 from flask import request
-from werkzeug.exceptions import RequestedRangeNotSatisfiable
+from werkzeug.http import parse_range_header
 
 from ..formats import compressible
 from . import public
@@ -73,10 +74,42 @@ def init_app(app) -> None:
         def compress_whole(response):
             """Compress, except a partial answer (its byte range is of the identity body)."""
             if response.status_code == 206 or "Content-Range" in response.headers:
+                response.vary.add("Accept-Encoding")
                 return response
             return compressor.after_request(response)
         app.after_request(compress_whole)
     app.after_request(finish)          # registered after compression: runs before it
+
+
+def partial(response) -> None:
+    """Answer the request's ``Range`` from the whole ``response`` (RFC 9110 14.2, 13.1.5):
+    one byte range of the ``bytes`` unit; anything else (another unit, bad syntax,
+    several ranges) is ignored and the whole document sent; ``If-Range`` must equal the
+    strong ETag or the Last-Modified date exactly, else the whole document is sent; a
+    range past the end is 416."""
+    header = request.headers.get("Range")
+    if not header:
+        return
+    if_range = request.headers.get("If-Range")
+    if if_range is not None:
+        etag, _weak = response.get_etag()
+        if if_range.startswith('"'):
+            if if_range != f'"{etag}"' or _weak:
+                return
+        elif if_range.startswith("W/") or if_range != response.headers.get("Last-Modified"):
+            return
+    ranges = parse_range_header(header)
+    if ranges is None or ranges.units != "bytes" or len(ranges.ranges) != 1:
+        return
+    body = response.get_data()
+    span = ranges.range_for_length(len(body))
+    if span is None:
+        unsatisfiable(response, len(body))
+        return
+    start, stop = span
+    response.set_data(body[start:stop])
+    response.status_code = 206
+    response.headers["Content-Range"] = f"bytes {start}-{stop - 1}/{len(body)}"
 
 
 def unsatisfiable(response, length: int) -> None:
@@ -108,7 +141,8 @@ def finish(response):
     if public.vary_on_host():
         response.vary.add("Host")
     response.headers.pop("Access-Control-Allow-Credentials", None)
-    response.headers.update(CORS_HEADERS)
+    for key, value in CORS_HEADERS.items():     # an OPTIONS answer may name its own methods
+        response.headers.setdefault(key, value)
     response.headers.update(SECURITY_HEADERS)
     if request.method in ("GET", "HEAD") and response.status_code == 200 and "Cache-Control" not in response.headers:
         from ..store import get_store
@@ -122,14 +156,9 @@ def finish(response):
         response.last_modified = store.loaded_at
         response.cache_control.public = True
         response.cache_control.max_age = CACHE_SECONDS
-        if ranged:
-            length = response.content_length
-            try:
-                response.make_conditional(request, accept_ranges=True, complete_length=length)
-            except RequestedRangeNotSatisfiable:
-                unsatisfiable(response, length)
-        else:
-            response.make_conditional(request)
+        response.make_conditional(request)            # 304 first (RFC 9110 13.2.2)
+        if ranged and response.status_code == 200:
+            partial(response)
     elif response.status_code >= 400:
         response.cache_control.no_cache = True
     return response

@@ -30,6 +30,14 @@ def link_header(alts: list[dict], extra: Sequence[str] = ()) -> str:
     return ", ".join([*links, *extra])
 
 
+def location(stem: str, fmt: Format, query: str = "") -> str:
+    """The URL of this very representation: the suffix form, or for a second form of a
+    syntax (expanded JSON-LD, whose suffix serves the compacted form) ``?format=``."""
+    if fmt.profile:
+        return f"{stem}{query}{'&' if query else '?'}format={fmt.name}"
+    return f"{stem}.{fmt.suffix}{query}"
+
+
 def respond(body: bytes | str, fmt: Format, stem: str, offers: Sequence[Format],
             query: str = "", extra_links: Sequence[str] = ()) -> Response:
     """A 200 answer in ``fmt`` for the document at path ``stem`` (without suffix).
@@ -38,7 +46,7 @@ def respond(body: bytes | str, fmt: Format, stem: str, offers: Sequence[Format],
     a Link header with more than one ``rel="alternate"``, and JSON-LD clients are the
     ones that read Link headers (the other answers and the HTML page list them all)."""
     resp = Response(body, content_type=fmt.content_type)
-    resp.headers["Content-Location"] = f"{stem}.{fmt.suffix}{query}"
+    resp.headers["Content-Location"] = location(stem, fmt, query)
     alts = [] if fmt.media_type == "application/ld+json" else alternates(stem, offers, query, pages=True)
     if alts or extra_links:
         resp.headers["Link"] = link_header(alts, extra_links)
