@@ -61,20 +61,22 @@ def render_svg(entries: list[Entry], title: str = "Timeline") -> Markup:
     def x(d: date) -> float:
         return round(LABEL_W + plot_w * (d - lo).days / span, 1)
 
-    height = TOP + LANE_H * len(lanes) + PAD
+    height = TOP + LANE_H * len(lanes) + PAD + 16
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="timeline-svg" viewBox="0 0 {WIDTH} {height}" '
            f'width="100%" role="img" aria-label="{escape(title)}"><title>{escape(title)}</title>']
+    out.append(f'<text x="{LABEL_W}" y="{height - 2}" font-size="11" fill="#555">dot: a day · bar: month, year '
+               f'or range · hollow, dashed: inferred</text>')
     step = max(1, (hi.year - lo.year + 1) // 10)
     for year in range(lo.year, hi.year + 1, step):
         tx = x(date(year, 1, 1))
-        out.append(f'<line x1="{tx}" y1="{TOP - 8}" x2="{tx}" y2="{height - PAD}" stroke="#ddd"/>'
+        out.append(f'<line x1="{tx}" y1="{TOP - 8}" x2="{tx}" y2="{height - PAD - 16}" stroke="#ddd"/>'
                    f'<text x="{tx + 2}" y="{TOP - 12}" font-size="11" fill="#555">{year}</text>')
     for i, (entry, marks) in enumerate(lanes):
         y = TOP + i * LANE_H
         label = entry.label if len(entry.label) <= 44 else entry.label[:43] + "…"
         text = f'<text x="0" y="{y + 15}" font-size="12" fill="#222">{escape(label)}</text>'
         if entry.href:
-            text = f'<a href="{escape(entry.href)}">{text}</a>'
+            text = f'<a href="{escape(entry.href)}">{text.replace("#222", "#1a5a96")}</a>'
         out.append(text)
         for when, (start, end) in marks:
             inferred = _inferred(when)
