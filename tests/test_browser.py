@@ -87,6 +87,8 @@ def test_the_query_form_runs_and_a_javascript_iri_is_not_a_link(browser, live_se
         page.click("button[type=submit]")
         page.wait_for_load_state("load")
         assert page.locator("#results tbody tr").count() == 3
+        assert "query=" in page.url, "the form runs by GET, so the address is a share link"
+        assert "query=" in page.get_attribute("#share-link", "href")
         assert "javascript:alert(1)" in page.inner_text("#results")
         hrefs = page.evaluate("[...document.querySelectorAll('a')].map(a => a.href)")
         assert not [h for h in hrefs if h.lower().startswith(("javascript:", "data:"))]

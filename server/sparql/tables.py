@@ -99,3 +99,13 @@ def from_ntriples(body: bytes, base: str, root: str = "", max_rows: int | None =
             for t in islice(triples, max_rows)]
     cut = max_rows is not None and next(triples, None) is not None
     return Table(["subject", "predicate", "object"], rows, cut=cut)
+
+
+def prefixed(iri: str, prefixes: dict[str, str]) -> str:
+    """``iri`` as prefix:local with the longest matching namespace, else unchanged."""
+    best = max((ns for ns in prefixes.values() if iri.startswith(ns) and len(iri) > len(ns)),
+               key=len, default=None)
+    if best is None:
+        return iri
+    name = next(p for p, ns in prefixes.items() if ns == best)
+    return f"{name}:{iri[len(best):]}"

@@ -178,3 +178,8 @@ def protocol_headers(resp: Response) -> Response:
     if resp.status_code == 503 and "Retry-After" not in resp.headers:
         resp.headers["Retry-After"] = "5"
     return resp
+
+
+@bp.app_template_filter("prefixed")
+def _prefixed(iri: str, prefixes: dict[str, str]) -> str:
+    return tables.prefixed(iri, prefixes)

@@ -26,7 +26,8 @@ from . import views  # noqa: E402,F401  (registers the routes on bp)
 
 
 def init_app(app) -> None:
-    from . import cache, errors, http, lookups, public
+    from . import cache, errors, http, lookups, public, timeline_svg
+    app.jinja_env.globals["timeline_svg"] = timeline_svg.render_svg
     public.init_app(app)
     cache.init_app(app)
     lookups.init_app(app)
