@@ -5,6 +5,7 @@
     /context/v1.jsonld        the JSON-LD context every JSON-LD document references
     /dumps/dataset.{trig,nq,ttl,jsonld}   (Range / If-Range: resumable)
     /favicon.ico
+    /browse/<prefix>:<Class>  lists of instances (server/web/browse.py)
     /ontology, /shapes        documents (whole graphs; terms are hash IRIs in them)
     /<path>[.<suffix>]        any other IRI under BASE_IRI (catch-all, registered last)
 """
@@ -21,7 +22,7 @@ from ..formats import (DUMP_FORMATS, HTML, JSONLD, JSONLD_EXPANDED, JSONLD_FLATT
 from ..namespaces import all_prefixes, dataset_namespaces
 from ..store import get_store
 from ..store.describe import Statements
-from . import bp, cache, lookups, pages, timeline
+from . import bp, browse, cache, lookups, pages, timeline
 from .iris import iri_for, local_link, local_name, split_suffix
 from .negotiation import alternates, choose, respond
 from .public import public_url_for
@@ -78,7 +79,8 @@ def home():
         return respond(rdf_body(build_void(), fmt), fmt, "/void", VOID_FORMATS)
     store = get_store()
     onto = pages.Labeller(lookups.ontology_graph(store, base()), base(), all_prefixes(base()))
-    classes = [(onto.value(URIRef(c)), n) for c, n in lookups.class_counts(store, base())]
+    classes = [(onto.value(URIRef(c)), n, browse.href(c, base()))
+               for c, n in lookups.class_counts(store, base())]
     info = lookups.graph_info(store, base())
     articles = [(entry, pages.Value(text=entry.get("headline") or local_name(entry["source"]),
                                     href=local_link(entry["source"], base()), iri=entry["source"]))
