@@ -94,6 +94,8 @@ DEFAULTS: dict[str, object] = {
     "TRUSTED_PROXIES": 0,
     # Incoming links shown in a resource description before paging.
     "INCOMING_LINKS_LIMIT": 50,
+    # Instances on one page of a browse list (/browse/<class>); 1 to 1000.
+    "BROWSE_PAGE_SIZE": 50,
     # Licence statement of the dataset (VoID, home page).
     "LICENSE": "https://creativecommons.org/licenses/by/4.0/",
     # Public base URL of this deployment (e.g. "https://kg.example.org/"): absolute URLs in

@@ -9,7 +9,9 @@ import re
 import pytest
 import requests
 
-from server.web.browse import PAGE_SIZE
+from server.config import DEFAULTS
+
+PAGE_SIZE = DEFAULTS["BROWSE_PAGE_SIZE"]     # the test app keeps the default
 
 BASE = "https://w3id.org/cambodia-prosecutions/"
 SCHEMA_GRAPHS = f"<{BASE}graph/ontology>, <{BASE}graph/shapes>"

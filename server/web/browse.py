@@ -26,8 +26,6 @@ from .iris import compact, split_suffix
 from .negotiation import alternates, choose, respond
 
 OFFERS = (HTML, CSV)
-#: Instances per page (not a client's choice: one page is one bounded query).
-PAGE_SIZE = 50
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
 #: One page of instances of <{cls}> in the data graphs, sorted by label (then IRI).
@@ -87,12 +85,18 @@ def page_number() -> int:
     return int(raw)
 
 
+def page_size() -> int:
+    """Instances per page: BROWSE_PAGE_SIZE, kept within 1..1000 (one page is one bounded
+    query; not the client's choice)."""
+    return min(max(int(current_app.config["BROWSE_PAGE_SIZE"]), 1), 1000)
+
+
 def entries(cls: str, page: int, base: str) -> list[Entry]:
     """One page of the instances of ``cls`` (two bounded queries)."""
-    store = get_store()
+    store, size = get_store(), page_size()
     schema = ", ".join(f"<{lookups.graph_iri(base, n)}>" for n in lookups.DOCUMENTS.values())
-    rows = store.select(PAGE_QUERY.format(cls=cls, schema=schema, limit=PAGE_SIZE,
-                                          offset=(page - 1) * PAGE_SIZE)).rows
+    rows = store.select(PAGE_QUERY.format(cls=cls, schema=schema, limit=size,
+                                          offset=(page - 1) * size)).rows
     types: dict[str, list[str]] = {}
     if rows:
         values = " ".join(f"<{r['s']}>" for r in rows if isinstance(r["s"], URIRef))
@@ -126,7 +130,7 @@ def browse(name: str):
     cls, page = resolve_class(name, base), page_number()
     fmt = choose(OFFERS, suffix)
     total = dict(lookups.class_counts(get_store(), base))[cls]
-    last = max(1, -(-total // PAGE_SIZE))
+    last = max(1, -(-total // page_size()))
     if page > last:
         raise NotFound(f"{name} has {last} page(s) of instances; there is no page {page}.",
                        hint=f"Use ?page=1 to ?page={last}.")
@@ -140,7 +144,7 @@ def browse(name: str):
     shown = lab.value(URIRef(cls))
     heading = shown.text if shown.text != name else name.partition(":")[2]   # no label: "Person"
     html = render_template("browse.html", cls=shown, heading=heading, name=name, rows=rows,
-                           total=total, page=page, last=last, size=PAGE_SIZE, stem=stem,
+                           total=total, page=page, last=last, size=page_size(), stem=stem,
                            site_title=current_app.config["SITE_TITLE"],
                            alternates=alternates(stem, OFFERS, query))
     return respond(html, fmt, stem, OFFERS, query, links)
