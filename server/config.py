@@ -7,6 +7,8 @@ overrides them with environment variables prefixed ``KG_`` (``KG_BASE_IRI``,
 """
 from __future__ import annotations
 
+import hashlib
+import tomllib
 from pathlib import Path
 
 #: The repository root: the embedded dataset lives beside the package.
@@ -92,6 +94,8 @@ DEFAULTS: dict[str, object] = {
     "TRUSTED_PROXIES": 0,
     # Incoming links shown in a resource description before paging.
     "INCOMING_LINKS_LIMIT": 50,
+    # Instances on one page of a browse list (/browse/<class>); 1 to 1000.
+    "BROWSE_PAGE_SIZE": 50,
     # Licence statement of the dataset (VoID, home page).
     "LICENSE": "https://creativecommons.org/licenses/by/4.0/",
     # Public base URL of this deployment (e.g. "https://kg.example.org/"): absolute URLs in
@@ -110,6 +114,20 @@ DEFAULTS: dict[str, object] = {
     "DUMP_BUILD_WAIT": 2.0,
     # Most result rows an HTML result page shows (the downloads carry the whole answer).
     "HTML_MAX_ROWS": 1000,
+    # The file of dataset-specific text (site title, property groups of the pages); see
+    # SITE_DEFAULTS. None: "site.toml" in ONTOLOGY_DIR if there is one, else the defaults.
+    "SITE_FILE": None,
+}
+
+#: What the site file holds, and what a dataset without one gets: ``SITE_TITLE`` (pages,
+#: VoID dct:title) and ``PAGE_GROUPS``, (group title, property local names) in page order;
+#: a property in no group goes to "Other". ``SITE_DIGEST`` (of the file's bytes) goes into
+#: every ETag, so that an edited site file with unchanged data is not answered 304.
+SITE_DEFAULTS: dict[str, object] = {
+    "SITE_DIGEST": "",
+    "SITE_TITLE": "Knowledge graph",
+    "PAGE_GROUPS": (("Identity and names", ("type", "label", "prefLabel", "name", "comment",
+                                            "description", "definition")),),
 }
 
 
@@ -121,3 +139,46 @@ def load_config(app, overrides: dict | None = None) -> None:
         app.config.from_mapping(overrides)
     if not str(app.config["BASE_IRI"]).endswith("/"):
         app.config["BASE_IRI"] = str(app.config["BASE_IRI"]) + "/"
+    app.config.update(load_site(app.config["SITE_FILE"], app.config["ONTOLOGY_DIR"]))
+
+
+def load_site(site_file: str | None, ontology_dir: str) -> dict[str, object]:
+    """``SITE_TITLE`` and ``PAGE_GROUPS`` from the site file (``site_file``, else
+    ``site.toml`` in ``ontology_dir``); ``SITE_DEFAULTS`` for what it does not say, or when
+    there is no such file. A configured file that is missing or malformed stops the start.
+
+    The file::
+
+        title = "Political prosecutions in ..."
+        [[groups]]
+        title = "Dates"
+        properties = ["date", "startDate"]
+    """
+    from .errors import DataLoadError
+    path = Path(site_file) if site_file else Path(ontology_dir) / "site.toml"
+    if not path.is_file():
+        if site_file:
+            raise DataLoadError(str(path), "the configured SITE_FILE does not exist",
+                                hint="Fix KG_SITE_FILE, or unset it to use ONTOLOGY_DIR/site.toml.")
+        return dict(SITE_DEFAULTS)
+    raw = path.read_bytes()
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise DataLoadError(str(path), f"not valid TOML: {error}",
+                            hint="The site file format: docs/data-model.md, \"The site file\".") from None
+    site = {**SITE_DEFAULTS, "SITE_DIGEST": hashlib.sha256(raw).hexdigest()[:16]}
+    if "title" in data:
+        if not isinstance(data["title"], str) or not data["title"].strip():
+            raise DataLoadError(str(path), "title must be a non-empty string")
+        site["SITE_TITLE"] = data["title"].strip()
+    if "groups" in data:
+        groups = data["groups"]
+        if not isinstance(groups, list) or not all(
+                isinstance(g, dict) and isinstance(g.get("title"), str)
+                and isinstance(g.get("properties"), list)
+                and all(isinstance(n, str) for n in g["properties"]) for g in groups):
+            raise DataLoadError(str(path), "each [[groups]] entry needs a title (string) and "
+                                "properties (a list of property local names)")
+        site["PAGE_GROUPS"] = tuple((g["title"], tuple(g["properties"])) for g in groups)
+    return site

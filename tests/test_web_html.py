@@ -211,3 +211,77 @@ def test_home_page_counts_the_data_not_the_ontology_or_shapes(live_server):
     for schema_class in ("NodeShape", "PropertyShape", "ObjectProperty", "SPARQLConstraint"):
         assert schema_class not in table
     assert "schema.org/Person" in table or ">person<" in table.lower() or "Person" in table
+
+
+# -- the site file (ontology/site.toml): dataset text out of the code ------------------
+
+MINI = __import__("pathlib").Path(__file__).parent / "fixtures" / "mini"
+MINI_BASE = "http://example.org/kg/"
+
+
+def mini_client(**overrides):
+    return create_app({"TESTING": True, "BASE_IRI": MINI_BASE, "ONTOLOGY_DIR": str(MINI / "ontology"),
+                       "DATA_DIR": str(MINI / "data"), "SHAPES_DIR": str(MINI / "shapes"),
+                       "QUERIES_DIR": str(MINI / "queries"), "VALIDATE_ON_START": False,
+                       "STORE_BACKEND": "oxigraph", **overrides}).test_client()
+
+
+def headings(html: str) -> list[str]:
+    return re.findall(r"<h3>([^<]*)</h3>", html)   # the group headings (_macros.sections_table)
+
+
+def test_shipped_pages_show_the_title_and_groups_of_ontology_site_toml(client):
+    home = client.get("/", headers={"Accept": "text/html"}).get_data(as_text=True)
+    title = "Political prosecutions, pardons and releases in Cambodia"
+    assert f"<title>{title}</title>" in home and f"<h1>{title}</h1>" in home
+    event = client.get("/event/2017-kem-sokha-arrest", headers={"Accept": "text/html"})
+    assert headings(event.get_data(as_text=True))[:5] == [
+        "Identity and names", "Dates", "Participants", "Legal details", "Provenance"]
+
+
+def test_a_dataset_without_a_site_file_gets_the_generic_title():
+    home = mini_client().get("/", headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert "<h1>Knowledge graph</h1>" in home and "Cambodia" not in home
+
+
+def test_another_dataset_gets_its_own_title_and_groups(tmp_path):
+    site = tmp_path / "site.toml"
+    site.write_text('title = "Mini test graph"\n[[groups]]\ntitle = "Who"\nproperties = ["name"]\n')
+    client = mini_client(SITE_FILE=str(site))
+    home = client.get("/", headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert "<h1>Mini test graph</h1>" in home and "Cambodia" not in home
+    alice = client.get("/person/alice", headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert headings(alice)[:1] == ["Who"] and "Dates" not in headings(alice)
+    void = client.get("/void", headers={"Accept": "text/turtle"}).get_data(as_text=True)
+    assert "Mini test graph" in void
+
+
+@pytest.mark.parametrize("text, complaint", [
+    ('title = "unclosed', "not valid TOML"),
+    ("title = 3", "title must be a non-empty string"),
+    ('[[groups]]\ntitle = "x"', "[[groups]] entry needs"),
+])
+def test_a_bad_site_file_stops_the_start_naming_the_file(tmp_path, text, complaint):
+    from server.errors import DataLoadError
+    site = tmp_path / "site.toml"
+    site.write_text(text)
+    with pytest.raises(DataLoadError, match=re.escape(complaint)) as caught:
+        mini_client(SITE_FILE=str(site))
+    assert str(site) in str(caught.value)
+
+
+def test_a_configured_site_file_that_does_not_exist_stops_the_start(tmp_path):
+    from server.errors import DataLoadError
+    with pytest.raises(DataLoadError, match="SITE_FILE"):
+        mini_client(SITE_FILE=str(tmp_path / "nope.toml"))
+
+
+def test_an_edited_site_file_changes_the_etag_of_the_same_data(tmp_path):
+    etags = set()
+    for title in ("First title", "Second title"):
+        site = tmp_path / f"{title}.toml"
+        site.write_text(f'title = "{title}"\n')
+        r = mini_client(SITE_FILE=str(site)).get("/", headers={"Accept": "text/html"})
+        assert title in r.get_data(as_text=True)
+        etags.add(r.headers["ETag"])
+    assert len(etags) == 2

@@ -13,6 +13,7 @@ pages, JSON-LD context, dumps, VoID and the HTTP hygiene of the whole service.
     http.py         Vary, CORS, ETag/Last-Modified/304, Cache-Control, compression,
                     Content-Security-Policy and the other browser-safety headers
     errors.py       one handler rendering every error in the negotiated format
+    browse.py       /browse/<prefix>:<Class>: paged lists of a class's instances (HTML, CSV)
     views.py        the routes; the catch-all resource route comes last
 
 ``init_app(app)`` installs the hooks and error handlers and registers the blueprint
@@ -22,7 +23,7 @@ from flask import Blueprint
 
 bp = Blueprint("web", __name__)
 
-from . import views  # noqa: E402,F401  (registers the routes on bp)
+from . import browse, views  # noqa: E402,F401  (registers the routes on bp)
 
 
 def init_app(app) -> None:

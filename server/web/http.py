@@ -24,7 +24,7 @@ from __future__ import annotations
 import hashlib
 import logging
 
-from flask import request
+from flask import current_app, request
 from werkzeug.http import parse_range_header
 
 from ..formats import compressible
@@ -150,7 +150,8 @@ def finish(response):
         ranged = response.headers.get("Accept-Ranges") == "bytes"
         # a download that accepts Range gets a strong validator (If-Range needs one);
         # Flask-Compress gives its compressed form another ("...:gzip")
-        response.set_etag(etag_for(store.fingerprint, request.path, request.query_string,
+        site = current_app.config.get("SITE_DIGEST", "")      # the site file shapes pages too
+        response.set_etag(etag_for(store.fingerprint + site, request.path, request.query_string,
                                    response.headers.get("Content-Type", ""),
                                    public.public_base()), weak=not ranged)
         response.last_modified = store.loaded_at

@@ -16,31 +16,7 @@ from .iris import compact, local_link, local_name
 
 LABEL_PROPERTIES = (SKOS.prefLabel, RDFS.label, SCHEMA.name, SCHEMA.headline, DCTERMS.title)
 
-#: (group title, local names of the properties in it); the rest go to "Other".
-GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("Identity and names", ("type", "label", "prefLabel", "name", "alternateName", "honorific",
-                            "headline", "title", "description", "comment", "definition",
-                            "memberCount", "countQualifier", "groupAffiliation", "inLanguage")),
-    ("Dates", ("date", "startDate", "endDate", "publicationDate", "heldAt", "asReported",
-               "dateValue", "earliest", "latest", "precision", "dateBasis", "dateNote",
-               "ageAsOf", "reportedAge", "created", "modified", "readingDate", "underReading")),
-    ("Readings, claims and identifications", ("alternativeReading", "claim", "subject", "predicate", "object",
-                                              "hedge", "identifies", "referredToAs", "namedIn")),
-    ("Participants", ("concerns", "actor", "court", "signedBy", "signedInCapacity", "requestedBy",
-                      "statedBy", "addressedTo", "about", "member", "organization", "role",
-                      "participant", "qualifiedRole", "grantedBy", "recordedBy", "dissolvedBy",
-                      "declaredBy", "winner", "author", "publisher", "translator",
-                      "photographer", "location", "destination", "detentionPlace")),
-    ("Legal details", ("status", "charge", "sentenceLength", "minSentenceLength",
-                       "maxSentenceLength", "sentenceOf", "caseCount", "releaseBasis",
-                       "resultsFrom", "bailGranted", "attemptNumber", "inAbsentia",
-                       "designatedAs", "stance", "quotation", "medium", "broadcastOn",
-                       "follows", "inResponseTo", "partOf", "relatedTo", "seatsWon",
-                       "seatsContested", "turnoutClaim")),
-    ("Provenance", ("evidence", "wasDerivedFrom", "sourceFile", "isBasedOn", "conflictsWith",
-                    "isDefinedBy", "license", "versionInfo", "versionIRI")),
-)
-GROUP_OF = {name: title for title, names in GROUPS for name in names}
+Groups = tuple[tuple[str, tuple[str, ...]], ...]   # config PAGE_GROUPS (server.config.load_site)
 
 
 @dataclass
@@ -113,8 +89,10 @@ class Labeller:
 
 
 def sections_for(data: Dataset, subject: URIRef, lab: Labeller,
-                 source_numbers: dict[str, int]) -> list[Section]:
-    """The statements of ``subject`` in ``data``, grouped, each value with its sources."""
+                 source_numbers: dict[str, int], groups: Groups) -> list[Section]:
+    """The statements of ``subject`` in ``data``, grouped by ``groups`` (title, property
+    local names; the rest under "Other"), each value with its sources."""
+    group_of = {name: title for title, names in groups for name in names}
     cells: dict[URIRef, dict] = defaultdict(dict)
     for _s, p, o, g in data.quads((subject, None, None, None)):
         cell = cells[p].setdefault(o, set())
@@ -128,8 +106,8 @@ def sections_for(data: Dataset, subject: URIRef, lab: Labeller,
             v = lab.value(o)
             v.sources = sorted(cells[p][o])
             values.append(v)
-        grouped[GROUP_OF.get(local_name(str(p)), "Other")].append(Row(lab.value(p), values))
-    order = [title for title, _ in GROUPS] + ["Other"]
+        grouped[group_of.get(local_name(str(p)), "Other")].append(Row(lab.value(p), values))
+    order = [title for title, _ in groups] + ["Other"]
     return [Section(t, grouped[t]) for t in order if grouped.get(t)]
 
 

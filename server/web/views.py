@@ -5,6 +5,7 @@
     /context/v1.jsonld        the JSON-LD context every JSON-LD document references
     /dumps/dataset.{trig,nq,ttl,jsonld}   (Range / If-Range: resumable)
     /favicon.ico
+    /browse/<prefix>:<Class>  lists of instances (server/web/browse.py)
     /ontology, /shapes        documents (whole graphs; terms are hash IRIs in them)
     /<path>[.<suffix>]        any other IRI under BASE_IRI (catch-all, registered last)
 """
@@ -21,7 +22,7 @@ from ..formats import (DUMP_FORMATS, HTML, JSONLD, JSONLD_EXPANDED, JSONLD_FLATT
 from ..namespaces import all_prefixes, dataset_namespaces
 from ..store import get_store
 from ..store.describe import Statements
-from . import bp, cache, lookups, pages, timeline
+from . import bp, browse, cache, lookups, pages, timeline
 from .iris import iri_for, local_link, local_name, split_suffix
 from .negotiation import alternates, choose, respond
 from .public import public_url_for
@@ -31,7 +32,6 @@ from .void import VOCABULARIES_QUERY, void_graph
 RESOURCE_OFFERS = DOCUMENT_FORMATS = RESOURCE_FORMATS
 VOID_DATA = (TURTLE, JSONLD, NTRIPLES, RDFXML, JSONLD_EXPANDED, JSONLD_FLATTENED)
 VOID_FORMATS = (*VOID_DATA, HTML)
-SITE_TITLE = "Political prosecutions, pardons and releases in Cambodia"
 #: The ``@context`` URL a cached JSON-LD answer holds until ``fill_context`` puts in the
 #: public URL of the context for the request at hand (cached bodies never hold a host).
 CONTEXT_SLOT = "urn:x-kg:public-context-url"
@@ -79,13 +79,14 @@ def home():
         return respond(rdf_body(build_void(), fmt), fmt, "/void", VOID_FORMATS)
     store = get_store()
     onto = pages.Labeller(lookups.ontology_graph(store, base()), base(), all_prefixes(base()))
-    classes = [(onto.value(URIRef(c)), n) for c, n in lookups.class_counts(store, base())]
+    classes = [(onto.value(URIRef(c)), n, browse.href(c, base()))
+               for c, n in lookups.class_counts(store, base())]
     info = lookups.graph_info(store, base())
     articles = [(entry, pages.Value(text=entry.get("headline") or local_name(entry["source"]),
                                     href=local_link(entry["source"], base()), iri=entry["source"]))
                 for _g, entry in sorted(info.items()) if entry.get("source")]
     html = render_template("home.html", stats=store.stats(), classes=classes, articles=articles,
-                           base_iri=base(), site_title=SITE_TITLE, dumps=DUMP_FORMATS,
+                           base_iri=base(), site_title=current_app.config["SITE_TITLE"], dumps=DUMP_FORMATS,
                            alternates=alternates("/void", VOID_FORMATS))
     resp = respond(html, HTML, "/void", VOID_FORMATS)
     resp.headers["Content-Location"] = "/"
@@ -101,7 +102,7 @@ def build_void():
     predicates = [str(r["p"]) for r in store.select(VOCABULARIES_QUERY).rows]
     return void_graph(base=base(), stats=stats, graph_info=lookups.graph_info(store, base()),
                       predicates=predicates, license_iri=current_app.config["LICENSE"],
-                      title=SITE_TITLE)
+                      title=current_app.config["SITE_TITLE"])
 
 
 @bp.route("/.well-known/void", endpoint="well_known_void")
@@ -240,7 +241,8 @@ def render_resource(desc, stem: str, page: int, limit: int) -> str:
     info = lookups.graph_info(store, base())
     sources = pages.sources(desc, iri, info, lab, cpo)
     numbers = {s.graph: s.number for s in sources}
-    children = [(local_name(str(c)), lab.value(c), pages.sections_for(desc, c, lab, numbers))
+    groups = current_app.config["PAGE_GROUPS"]
+    children = [(local_name(str(c)), lab.value(c), pages.sections_for(desc, c, lab, numbers, groups))
                 for c in pages.hash_children(desc, iri)]
     events = timeline.build_timeline(
         store.select(timeline.timeline_query(str(iri), dataset_namespaces(base())["cpo"])).rows,
@@ -255,7 +257,7 @@ def render_resource(desc, stem: str, page: int, limit: int) -> str:
     graph_links = {g: local_link(g, base()) for g in info}
     return render_template(
         "resource.html", iri=str(iri), title=lab.label(iri), types=pages.types_of(desc, iri, lab),
-        sections=pages.sections_for(desc, iri, lab, numbers), children=children,
+        sections=pages.sections_for(desc, iri, lab, numbers, groups), children=children,
         incoming=pages.incoming(desc, iri, lab), incoming_total=desc.incoming_total,
         page=page, limit=limit, has_more=has_more(desc), stem="/" + stem,
         sources=sources, timeline=events, graph_info=info, graph_links=graph_links, facts=facts,
