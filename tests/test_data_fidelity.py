@@ -132,6 +132,22 @@ def test_group_counts_count_people(union):
     assert wrong == [], "quote the words that count these people, or drop the count"
 
 
+HEDGING = r"(?i)\b(reportedly|apparently|allegedly|likely|reported to|said to|believed to|claim(?:s|ed|ing)? to)\b"
+
+
+def test_a_count_the_article_hedges_is_a_claim_not_a_fact(union):
+    """A cpo:memberCount whose only quote giving the number hedges it ("reportedly consists
+    of 56 members", found by the independent review) must be a hedged claim instead."""
+    wrong = []
+    for group, count in union.subject_objects(CPO.memberCount):
+        n = int(count)
+        number = NUMBER_WORDS.get(n, re.escape(f"{n:,}") + "|" + str(n))
+        giving = [str(q) for q in union.objects(group, CPO.evidence) if re.search(rf"\b({number})\b", str(q))]
+        if giving and all(re.search(HEDGING, q) for q in giving):
+            wrong.append((slug(group), n, giving))
+    assert wrong == [], "record the count as an rdf:Statement with cpo:hedge, not as cpo:memberCount"
+
+
 def test_every_causal_link_is_one_the_text_makes(union):
     links = {(slug(s), p.split("#")[1], slug(o)) for p in (CPO.resultsFrom, CPO.inResponseTo)
              for s, o in union.subject_objects(p)}
