@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8080
 
-.PHONY: serve test validate browser bench clean
+.PHONY: serve test validate browser clients bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,8 +24,8 @@ serve: $(STAMP)
 validate: $(STAMP)
 	$(BIN)/python -m server validate
 
-## Install everything (incl. Debian chromium for the browser test) and run the suite.
-test: $(STAMP) browser
+## Install everything (incl. Debian chromium for the browser test, the node clients) and run the suite.
+test: $(STAMP) browser clients
 	$(BIN)/python -m pytest
 
 ## Debian's chromium for the real-browser test (skipped with a message if impossible).
@@ -35,9 +35,19 @@ browser:
 	  ($$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null) \
 	  || echo "note: chromium could not be installed; the browser test will be skipped"; }
 
+## The node clients (Comunica, jsonld.js) pinned in tests/clients/package-lock.json
+## (their test is skipped with a message without node).
+clients:
+	@if ! command -v npm >/dev/null 2>&1; then \
+	  echo "note: npm is not installed; the node client test will be skipped (or fail, if node is here)"; \
+	elif [ ! tests/clients/node_modules/.package-lock.json -nt tests/clients/package-lock.json ]; then \
+	  npm ci --prefix tests/clients --no-audit --no-fund --loglevel=error \
+	  || echo "note: npm ci failed; the node client test will fail"; \
+	fi
+
 ## Benchmark against oxigraph serve-read-only and rdflib-endpoint; writes bench/REPORT.md.
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache tests/clients/node_modules
