@@ -37,7 +37,7 @@ if NODE is None:
 SAM_SEREY = "person/sam-serey"
 RESOURCES = [
     SAM_SEREY,                                       # a person, many incoming links
-    "event/2024-04-06-royal-pardon-sam-serey",       # an event with hash children (#date)
+    "event/royal-pardon-sam-serey",                  # an event with hash children (#date)
     "organization/knlf",                             # an organization
 ]
 
