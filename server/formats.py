@@ -180,7 +180,9 @@ MAX_ACCEPT_RANGES = 32
 def parse_accept(header: str) -> tuple[Range, ...]:
     """The media ranges of an Accept header, in order (at most ``MAX_ACCEPT_RANGES``, read
     from its first ``MAX_ACCEPT_CHARS`` characters). Unreadable members are skipped."""
-    return _parse_accept(header[:MAX_ACCEPT_CHARS])
+    if len(header) > MAX_ACCEPT_CHARS:     # drop the member the cut falls in: a cut
+        header = header[:MAX_ACCEPT_CHARS].rpartition(",")[0]   # "q=0" must not become q=1
+    return _parse_accept(header)
 
 
 @lru_cache(maxsize=512)                # bounded: 512 keys of at most 2 KB, values of <= 32 ranges

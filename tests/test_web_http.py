@@ -379,3 +379,33 @@ def test_dumps_are_built_one_at_a_time(app, live_server):
         gate.release()
         app.config["DUMP_BUILD_WAIT"] = old_wait
     assert get(live_server, "/dumps/dataset.trig").status_code == 200
+
+
+# -- found by the second adversarial review ----------------------------------------------
+
+def test_a_download_validator_is_of_its_bytes(app, live_server):
+    """Another worker may serialise the same data differently (blank node labels, order):
+    the strong ETag a resumed download sends with If-Range must name the very bytes."""
+    import hashlib
+    r = get(live_server, "/shapes.nq")                            # shapes hold blank nodes
+    dump = get(live_server, DUMP, **{"Accept-Encoding": "identity"})
+    assert dump.headers["ETag"] == '"%s"' % hashlib.blake2b(dump.content, digest_size=16).hexdigest()
+    assert r.status_code == 200
+
+
+def test_a_failed_precondition_sends_no_document(live_server):
+    r = get(live_server, DUMP, **{"If-Match": '"nope"', "Accept-Encoding": "identity"})
+    assert r.status_code == 412
+    assert len(r.content) < 1000 and "ETag" not in r.headers
+    assert "no-cache" in r.headers["Cache-Control"] and "public" not in r.headers["Cache-Control"]
+
+
+def test_a_cut_accept_header_never_turns_a_refusal_into_a_wish():
+    from server import formats
+    header = "x/y;p=" + "a" * (formats.MAX_ACCEPT_CHARS - 6 - 11) + ", text/html;q=0, text/turtle;q=0.5"
+    assert formats.best(header, formats.RESOURCE_FORMATS) is not formats.HTML
+
+
+def test_errors_of_any_json_ld_form_are_json(live_server):
+    r = get(live_server, "/person/nobody?format=jsonld-expanded")
+    assert r.status_code == 404 and r.headers["Content-Type"].startswith("application/json")

@@ -49,7 +49,9 @@ def error_kind(accept: str | None, override: str | None) -> str:
     """"html" | "json" | "turtle" | "text" for this request (pure of its inputs)."""
     fmt = by_name(override, RESOURCE_FORMATS) if override else None
     if fmt is not None:
-        return {"html": "html", "jsonld": "json", "turtle": "turtle"}.get(fmt.name, "text")
+        if fmt.media_type == JSONLD.media_type:                  # every JSON-LD form
+            return "json"
+        return {"html": "html", "turtle": "turtle"}.get(fmt.name, "text")
     return ERROR_KINDS.get(best(accept, tuple(ERROR_KINDS)), "text")
 
 

@@ -112,6 +112,19 @@ def partial(response) -> None:
     response.headers["Content-Range"] = f"bytes {start}-{stop - 1}/{len(body)}"
 
 
+def failed_precondition(response) -> None:
+    """A 412 (``If-Match`` / ``If-Unmodified-Since`` failed): no document, nothing to cache."""
+    response.set_data("412 Precondition Failed\nThe document is not the one the request's "
+                      "If-Match / If-Unmodified-Since names.\nWhat to do: fetch it again "
+                      "without the precondition.\n")
+    response.content_type = "text/plain; charset=utf-8"
+    for header in ("ETag", "Last-Modified", "Content-Location", "Content-Disposition", "Accept-Ranges"):
+        response.headers.pop(header, None)
+    response.cache_control.no_cache = True
+    response.cache_control.public = False
+    response.cache_control.max_age = None
+
+
 def unsatisfiable(response, length: int) -> None:
     """Turn ``response`` into the 416 of a Range beyond its ``length`` bytes."""
     response.status_code = 416
@@ -148,17 +161,24 @@ def finish(response):
         from ..store import get_store
         store = get_store()
         ranged = response.headers.get("Accept-Ranges") == "bytes"
-        # a download that accepts Range gets a strong validator (If-Range needs one);
-        # Flask-Compress gives its compressed form another ("...:gzip")
-        site = current_app.config.get("SITE_DIGEST", "")      # the site file shapes pages too
-        response.set_etag(etag_for(store.fingerprint + site, request.path, request.query_string,
-                                   response.headers.get("Content-Type", ""),
-                                   public.public_base()), weak=not ranged)
+        if ranged:
+            # a download that accepts Range gets a strong validator (If-Range needs one)
+            # of its very bytes: another worker's serialization of the same data may
+            # differ (blank node labels, order), and a resumed download must not splice
+            # them. Flask-Compress gives the compressed form another ("...:gzip").
+            response.set_etag(hashlib.blake2b(response.get_data(), digest_size=16).hexdigest())
+        else:
+            site = current_app.config.get("SITE_DIGEST", "")  # the site file shapes pages too
+            response.set_etag(etag_for(store.fingerprint + site, request.path, request.query_string,
+                                       response.headers.get("Content-Type", ""),
+                                       public.public_base()), weak=True)
         response.last_modified = store.loaded_at
         response.cache_control.public = True
         response.cache_control.max_age = CACHE_SECONDS
         response.make_conditional(request)            # 304 first (RFC 9110 13.2.2)
-        if ranged and response.status_code == 200:
+        if response.status_code == 412:               # Werkzeug keeps the body and validators
+            failed_precondition(response)
+        elif ranged and response.status_code == 200:
             partial(response)
     elif response.status_code >= 400:
         response.cache_control.no_cache = True
