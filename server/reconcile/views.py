@@ -6,11 +6,11 @@ import json
 import re
 
 from flask import Response, current_app, render_template, request
-from rdflib import URIRef
 from rdflib.namespace import RDFS
+from werkzeug.exceptions import HTTPException
 
 from .. import __version__
-from ..errors import BadRequest, NotFound
+from ..errors import BadRequest, KGError, NotFound
 from ..formats import JSON
 from ..namespaces import all_prefixes
 from ..search import get_index
@@ -48,6 +48,24 @@ def answer(payload: dict, status: int = 200) -> Response:
         resp = Response(body, status=status, content_type=JSON.content_type)
     if request.method == "POST":
         resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+@bp.errorhandler(KGError)
+@bp.errorhandler(HTTPException)
+def error(exc):
+    """Errors of this JSON API are JSON whatever the Accept header (the site's handler
+    would send a Turtle comment to ``*/*``); the preview's 404 is the site's page."""
+    from ..web.errors import as_kg_error, render_error
+    if request.endpoint == "reconcile.preview":
+        return render_error(exc)
+    err = as_kg_error(exc)
+    resp = Response(json.dumps(err.to_dict(), ensure_ascii=False), status=err.status,
+                    content_type=JSON.content_type)
+    if isinstance(exc, HTTPException):
+        for key, value in exc.get_headers():
+            if key.lower() == "allow":
+                resp.headers[key] = value
     return resp
 
 
