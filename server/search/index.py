@@ -343,7 +343,8 @@ class SearchIndex:
         rows_docs, rows_res, rows_facet, rows_names = [], [], [], []
         for rowid, (iri, doc) in enumerate(sorted(docs.items()), start=1):
             names = [t for _r, _l, t in sorted(doc.names)]
-            label = names[0] if names else iri[len(s.base):]
+            label = names[0] if names else _shorten(doc.body[0]) if doc.body else \
+                doc.aliases[0] if doc.aliases else iri[len(s.base):]
             all_names = list(dict.fromkeys(names + doc.aliases))[:MAX_NAMES]
             body = _cap(doc.body, s.max_text_chars)
             evidence = _cap(doc.evidence, max(0, s.max_text_chars - len(body)))
@@ -519,15 +520,20 @@ class SearchIndex:
         return out
 
     def _snippets(self, expr: str, page: list[tuple[int, Hit]]) -> None:
+        """The words around the match in a quote, else in a description other than the
+        one shown (names are shown whole anyway)."""
         ids = [rid for rid, _h in page]
-        rows = dict(self._query(
-            f"SELECT rowid, snippet(docs, -1, '{SNIPPET_START}', '{SNIPPET_END}', '…', 14) FROM docs "
-            f"WHERE docs MATCH ? AND rowid IN ({', '.join('?' * len(ids))})", (expr, *ids)))
+        cut = f"'{SNIPPET_START}', '{SNIPPET_END}', '…', 16"
+        rows = {r[0]: r[1:] for r in self._query(
+            f"SELECT rowid, snippet(docs, 3, {cut}), snippet(docs, 2, {cut}) FROM docs "
+            f"WHERE docs MATCH ? AND rowid IN ({', '.join('?' * len(ids))})", (expr, *ids))}
         for rid, hit in page:
-            snip = rows.get(rid)
-            plain = (snip or "").replace(SNIPPET_START, "").replace(SNIPPET_END, "")
-            if snip and plain.strip() != hit.label and plain.strip() not in hit.names:
-                hit.snippet = snip
+            for snip in rows.get(rid, ()):
+                plain = (snip or "").replace(SNIPPET_START, "").replace(SNIPPET_END, "").strip("… ")
+                if snip and SNIPPET_START in snip and plain not in (hit.description or "") \
+                        and plain not in hit.label:
+                    hit.snippet = snip
+                    break
 
     def resource(self, iri: str) -> Hit | None:
         """The indexed resource ``iri`` (None: not indexed)."""
@@ -555,6 +561,13 @@ def _cap(parts: list[str], limit: int) -> str:
         out.append(part[:limit - size])
         size += len(out[-1]) + 2
     return " \n".join(out)
+
+
+def _shorten(value: str, limit: int = 90) -> str:
+    """A label made of a description: its first ``limit`` characters, cut at a word."""
+    if len(value) <= limit:
+        return value
+    return value[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "…"
 
 
 def _chunks(items: list, n: int):
