@@ -150,6 +150,7 @@ class Hit:
     sources: list[dict]             # {"graph", "title", "source"}
     years: list[str]
     names: list[str]                # its names and variant spellings
+    keys: list[str] = field(default_factory=list, repr=False)   # the same, normalized
     tier: int = 0                   # 4 exact name, 3 name words, 2 name prefixes, 1 variants, 0 text
     snippet: str | None = None      # with SNIPPET_START / SNIPPET_END around matches
 
@@ -300,7 +301,8 @@ def build(store, settings: Settings) -> "SearchIndex":
 # -- the index ---------------------------------------------------------------------------
 
 SCHEMA_SQL = f"""
-CREATE VIRTUAL TABLE docs USING fts5({", ".join(COLUMNS)}, tokenize="unicode61 remove_diacritics 2");
+CREATE VIRTUAL TABLE docs USING fts5({", ".join(COLUMNS)}, tokenize="unicode61 remove_diacritics 2",
+                                 prefix="1 2 3");
 CREATE TABLE res (id INTEGER PRIMARY KEY, iri TEXT UNIQUE NOT NULL, label TEXT NOT NULL,
                   description TEXT, data TEXT NOT NULL);
 CREATE TABLE facet (kind TEXT NOT NULL, value TEXT NOT NULL, id INTEGER NOT NULL);
@@ -367,7 +369,8 @@ class SearchIndex:
             for tok in {t for n in all_names for t in text.tokens(n)}:
                 vocab[tok] += 1
             data = {"types": sorted(doc.types), "graphs": sorted(g for g in doc.graphs if g in self.sources),
-                    "years": sorted(doc.years), "names": all_names}
+                    "years": sorted(doc.years), "names": all_names,
+                    "keys": [text.normalized(n) for n in all_names]}
             description = doc.body[0][:DESCRIPTION_CHARS] if doc.body else None
             rows_res.append((rowid, iri, label, description, json.dumps(data, ensure_ascii=False)))
         conn.executemany("INSERT INTO docs (rowid, name, alias, body, evidence) VALUES (?, ?, ?, ?, ?)", rows_docs)
@@ -454,27 +457,27 @@ class SearchIndex:
         variants = self.variants(toks) if fuzzy else {}
         if toks:
             expr = text.match_expression(toks, variants, any_token=any_token)
-            total = self._query(f"SELECT COUNT(*) FROM docs WHERE docs MATCH ? {where}", (expr, *params))[0][0]
             weights = ", ".join(str(w) for w in WEIGHTS)
-            ranked = [r[0] for r in self._query(
-                f"SELECT rowid FROM docs WHERE docs MATCH ? {where} ORDER BY bm25(docs, {weights}) LIMIT ?",
-                (expr, *params, s.candidates))]
+            # the matches are read once (MATERIALIZED): a filter applied inside the FTS5
+            # query would become one full-text lookup per filtered row
+            rows = self._query(
+                f"WITH m AS MATERIALIZED (SELECT rowid AS id, bm25(docs, {weights}) AS r FROM docs "
+                f"WHERE docs MATCH ?) SELECT id, COUNT(*) OVER () FROM m WHERE 1 {where} ORDER BY r LIMIT ?",
+                (expr, *params, s.candidates))
+            total = rows[0][1] if rows else 0
             exact = [r[0] for r in self._query(
-                f"SELECT id FROM names WHERE norm = ? {where.replace('docs.rowid', 'id')} LIMIT 50",
-                (" ".join(toks), *params))]
-            ranked = list(dict.fromkeys(exact + ranked))
+                f"SELECT id FROM names WHERE norm = ? {where} LIMIT 50", (" ".join(toks), *params))]
+            ranked = list(dict.fromkeys(exact + [r[0] for r in rows]))
         elif filters:
             expr = None
-            total = self._query(f"SELECT COUNT(*) FROM res WHERE 1 {where.replace('docs.rowid', 'id')}",
-                                params)[0][0]
+            total = self._query(f"SELECT COUNT(*) FROM res WHERE 1 {where}", params)[0][0]
             ranked = [r[0] for r in self._query(
-                f"SELECT id FROM res WHERE 1 {where.replace('docs.rowid', 'id')} ORDER BY label LIMIT ?",
-                (*params, s.candidates))]
+                f"SELECT id FROM res WHERE 1 {where} ORDER BY label LIMIT ?", (*params, s.candidates))]
         else:
             return Results(query, toks, 0, [], {}, offset, limit, 0, {}, shortened)
         hits = self._hits(ranked)
         for hit in hits:
-            hit.tier = _tier(toks, hit.names, variants) if toks else 0
+            hit.tier = _tier(toks, hit.keys, variants) if toks else 0
         order = {rid: i for i, rid in enumerate(ranked)}
         ranked_hits = sorted(zip(ranked, hits), key=lambda rh: (-rh[1].tier, order[rh[0]]))
         facets = self._facets([rid for rid, _h in ranked_hits], filters)
@@ -498,16 +501,17 @@ class SearchIndex:
                            description=description,
                            types=[(t, self.class_label(t)) for t in data["types"]],
                            sources=[self.sources[g] for g in data["graphs"] if g in self.sources],
-                           years=data["years"], names=data["names"]))
+                           years=data["years"], names=data["names"], keys=data["keys"]))
         return out
 
     def _facets(self, ids: list[int], filters: dict[str, list[str]]) -> dict[str, list[FacetValue]]:
         counts: dict[str, Counter] = {k: Counter() for k in FACETS}
         for chunk in _chunks(ids, 500):
             for kind, value in self._query(
-                    f"SELECT kind, value FROM facet WHERE id IN ({', '.join('?' * len(chunk))}) "
-                    f"AND kind IN ({', '.join('?' * len(FACETS))})", (*chunk, *FACETS)):
-                counts[kind][value] += 1
+                    f"SELECT kind, value FROM facet INDEXED BY facet_by_id WHERE id IN "
+                    f"({', '.join('?' * len(chunk))})", chunk):
+                if kind in counts:
+                    counts[kind][value] += 1
         out = {}
         for kind, counter in counts.items():
             values = [FacetValue(v, self.facet_label(kind, v), n, v in filters.get(kind, ()))
@@ -576,23 +580,25 @@ def _chunks(items: list, n: int):
 
 
 def _filter_sql(filters: dict[str, list[str]]) -> tuple[str, list[str]]:
-    """``AND docs.rowid IN (...)`` clauses, one per facet kind (its values: any)."""
+    """``AND id IN (...)`` clauses, one per facet kind (its values: any), for a query
+    whose rows have an ``id`` column."""
     where, params = [], []
     for kind, values in sorted(filters.items()):
-        where.append(f"AND docs.rowid IN (SELECT id FROM facet WHERE kind = ? AND value IN "
+        where.append(f"AND id IN (SELECT f.id FROM facet AS f WHERE f.kind = ? AND f.value IN "
                      f"({', '.join('?' * len(values))}))")
         params.extend([kind, *values])
     return " ".join(where), params
 
 
-def _tier(toks: list[str], names: list[str], variants: dict[str, list[str]]) -> int:
+def _tier(toks: list[str], keys: list[str], variants: dict[str, list[str]]) -> int:
     """4: a name is the query; 3: one name holds every token as a word; 2: as the start
-    of a word; 1: one name holds every token or one of its spelling variants; 0: text."""
+    of a word; 1: one name holds every token or one of its spelling variants; 0: text.
+    ``keys``: the names, normalized (``text.normalized``)."""
     query = " ".join(toks)
     best = 0
-    for name in names:
-        words = text.tokens(name)
-        if " ".join(words) == query:
+    for key in keys:
+        words = key.split(" ")
+        if key == query:
             return 4
         if all(t in words for t in toks):
             best = max(best, 3)
