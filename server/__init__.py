@@ -33,7 +33,9 @@ def create_app(config: dict | None = None, store=None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=0, x_host=0, x_port=0,
                                 x_prefix=0)   # the client address only; URLs come from PUBLIC_URL
 
-    from . import sparql, web
+    from . import reconcile, search, sparql, web
     app.register_blueprint(sparql.bp)
+    search.init_app(app)         # /search: the full-text index, built from the store
+    reconcile.init_app(app)      # /reconcile: the W3C Reconciliation Service API over it
     web.init_app(app)            # error handlers, HTTP hygiene hooks, catch-all last
     return app

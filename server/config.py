@@ -117,6 +117,38 @@ DEFAULTS: dict[str, object] = {
     # The file of dataset-specific text (site title, property groups of the pages); see
     # SITE_DEFAULTS. None: "site.toml" in ONTOLOGY_DIR if there is one, else the defaults.
     "SITE_FILE": None,
+    # -- search (server.search: /search) and reconciliation (server.reconcile: /reconcile) --
+    # Properties (prefixed names or IRIs, separated by spaces) whose values are indexed, by
+    # column: names (weight 10), variant spellings (8), descriptions (2), evidence quotes (1).
+    # A property the ontology declares rdfs:subPropertyOf one of them is indexed with it.
+    "SEARCH_NAME_PROPERTIES": "skos:prefLabel rdfs:label schema:name foaf:name schema:headline dct:title",
+    "SEARCH_ALIAS_PROPERTIES": "schema:alternateName skos:altLabel skos:hiddenLabel foaf:nick "
+                               "schema:legalName",
+    "SEARCH_TEXT_PROPERTIES": "schema:description rdfs:comment skos:definition dct:description",
+    "SEARCH_EVIDENCE_PROPERTIES": "cpo:evidence cpo:quotation",
+    # The "type" facet: a resource counts under the first of these classes it is an
+    # instance of (through rdfs:subClassOf), else under its own class.
+    "SEARCH_TYPE_CLASSES": "schema:Person schema:Organization foaf:Group schema:Event schema:Place "
+                           "schema:CreativeWork",
+    # The "event kind" facet: instances of these classes (or subclasses) count under their own class.
+    "SEARCH_EVENT_CLASSES": "schema:Event",
+    # Indexed text per resource (descriptions and quotes; names are always whole), characters.
+    "SEARCH_MAX_TEXT_CHARS": 4000,
+    # Longest search text (characters) and most words searched; the rest is ignored (said on the page).
+    "SEARCH_MAX_QUERY_LENGTH": 200,
+    "SEARCH_MAX_QUERY_TOKENS": 8,
+    # Hits per page by default and at most (?limit=).
+    "SEARCH_PAGE_SIZE": 20,
+    "SEARCH_MAX_PAGE_SIZE": 100,
+    # Best matches (by BM25) re-ranked and counted in the facets; past it, hits are not paged.
+    "SEARCH_CANDIDATES": 1000,
+    # Build the index when the app starts (True) or on the first search (False; thread-safe).
+    "SEARCH_INDEX_ON_START": True,
+    # Reconciliation: the types OpenRefine offers first, the most queries one batch may hold
+    # (more: 413), and the most candidates one query returns.
+    "RECONCILE_DEFAULT_TYPES": "schema:Person schema:Organization",
+    "RECONCILE_BATCH_SIZE": 50,
+    "RECONCILE_MAX_CANDIDATES": 25,
 }
 
 #: What the site file holds, and what a dataset without one gets: ``SITE_TITLE`` (pages,

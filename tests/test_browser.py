@@ -95,3 +95,43 @@ def test_the_query_form_runs_and_a_javascript_iri_is_not_a_link(browser, live_se
         assert page.evaluate("window.__csp") == []
     finally:
         page.close()
+
+
+# -- search from the box in the header (issue 12) -----------------------------------------
+
+@pytest.mark.parametrize("typed, first", [
+    ("Somcheat", "Hong Samcheat"),
+    ("kem soka", "Kem Sokha"),
+    ("liberation front", "Khmer National Liberation Front"),
+])
+def test_the_search_box_finds_names_in_any_spelling(browser, live_server, typed, first):
+    page = browser.new_page()
+    try:
+        page.add_init_script(WATCH_CSP)
+        page.goto(live_server + "/person/sam-serey", wait_until="load")
+        page.fill("header form.search-box input[name=q]", typed)
+        page.press("header form.search-box input[name=q]", "Enter")     # a plain GET form: no script
+        page.wait_for_url("**/search?q=*", wait_until="load")
+        top = page.locator("ol.hits > li").first
+        assert top.locator(".hit-title a").inner_text() == first
+        assert top.locator(".types").inner_text()                    # its type label
+        assert "Sources:" in top.inner_text()
+        top.locator(".hit-title a").click()
+        page.wait_for_load_state("load")
+        assert page.locator("h1").first.inner_text() == first
+        assert page.evaluate("window.__csp") == []
+    finally:
+        page.close()
+
+
+def test_the_404_page_offers_a_search(browser, live_server):
+    page = browser.new_page()
+    try:
+        response = page.goto(live_server + "/person/kem-soka", wait_until="load")
+        assert response.status == 404
+        assert page.input_value("#search-404") == "kem soka"
+        page.click("form.search-main button[type=submit]")
+        page.wait_for_url("**/search?q=*", wait_until="load")
+        assert page.locator("ol.hits > li .hit-title a").first.inner_text() == "Kem Sokha"
+    finally:
+        page.close()

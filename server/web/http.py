@@ -15,7 +15,9 @@
   (no PUBLIC_URL; see ``public.py``);
 - browser safety on every answer (``SECURITY_HEADERS``): a Content-Security-Policy that
   allows only this origin's stylesheets and images, no script at all, no framing, no
-  ``<base>``, forms posted here only; ``X-Frame-Options: DENY`` for older browsers;
+  ``<base>``, forms posted here only; ``X-Frame-Options: DENY`` for older browsers
+  (a view's answer with ``embeddable = True`` may be framed by any site: the
+  reconciliation preview);
   ``X-Content-Type-Options: nosniff``; ``Referrer-Policy: no-referrer`` (a page URL can
   hold a whole query, which must not travel to the sites a result links to).
 """
@@ -52,6 +54,9 @@ CORS_HEADERS = {
 #: The pages use one stylesheet and no script (server/static/site.css).
 CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'none'; object-src 'none'; "
                            "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+#: A page other sites may show in a frame (the reconciliation preview, which OpenRefine
+#: shows in an iframe; a view sets ``response.embeddable = True``): still no script.
+EMBEDDABLE_POLICY = CONTENT_SECURITY_POLICY.replace("frame-ancestors 'none'", "frame-ancestors *")
 SECURITY_HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Frame-Options": "DENY",
@@ -157,6 +162,9 @@ def finish(response):
     for key, value in CORS_HEADERS.items():     # an OPTIONS answer may name its own methods
         response.headers.setdefault(key, value)
     response.headers.update(SECURITY_HEADERS)
+    if getattr(response, "embeddable", False):        # a view's answer meant for other sites' frames
+        response.headers["Content-Security-Policy"] = EMBEDDABLE_POLICY
+        del response.headers["X-Frame-Options"]
     if request.method in ("GET", "HEAD") and response.status_code == 200 and "Cache-Control" not in response.headers:
         from ..store import get_store
         store = get_store()
