@@ -133,7 +133,7 @@ def test_properties_raise_the_score_of_the_candidate_holding_them(live_server):
                                     "v": BASE + "ontology#Occurred"}]}}
     with_props = reconcile(live_server, batch)["q0"]["result"]
     first = with_props[0]
-    assert first["id"] == "event/2024-04-06-royal-pardon-sam-serey"
+    assert first["id"] == "event/royal-pardon-sam-serey"
     assert [f["value"] for f in first["features"][1:]] == [1.0, 1.0]
     assert first["score"] == plain[0]["score"] == 100
 

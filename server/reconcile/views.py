@@ -110,8 +110,7 @@ def manifest() -> dict:
 
 
 def site_title() -> str:
-    from ..web.views import SITE_TITLE
-    return SITE_TITLE
+    return current_app.config["SITE_TITLE"]          # from the dataset's site file
 
 
 def property_values(iris: list[str], properties: list[str]) -> dict[tuple[str, str], list]:
