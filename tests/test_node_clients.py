@@ -8,6 +8,8 @@ Skipped, with the reason, only when ``node`` is not installed; with node but wit
 installed clients the tests fail and say to run ``make test``."""
 from __future__ import annotations
 
+from graph_compare import by_graph, same_graphs
+
 import json
 import shutil
 import subprocess
@@ -113,16 +115,6 @@ def graph_of(triples) -> Graph:
     return g
 
 
-def by_graph(quads) -> dict[str, Graph]:
-    graphs: dict[str, Graph] = {}
-    for s, p, o, g in quads:
-        graphs.setdefault(str(g), Graph()).add((s, p, o))
-    return graphs
-
-
-def same_graphs(got: dict[str, Graph], want: dict[str, Graph]) -> bool:
-    """Equal up to blank node names."""
-    return got.keys() == want.keys() and all(isomorphic(got[k], want[k]) for k in want)
 
 
 def iri_of(app, path: str) -> str:

@@ -2,6 +2,8 @@
 back and compared with the store's own description of that resource."""
 from __future__ import annotations
 
+from graph_compare import by_graph, same_graphs
+
 import json
 
 import pytest
@@ -52,16 +54,6 @@ def quads(ds) -> set:
     return {(s, p, o, URIRef(str(getattr(g, "identifier", g)))) for s, p, o, g in ds.quads((None, None, None, None))}
 
 
-def by_graph(quad_set) -> dict[str, Graph]:
-    graphs: dict[str, Graph] = {}
-    for s, p, o, g in quad_set:
-        graphs.setdefault(str(g), Graph()).add((s, p, o))
-    return graphs
-
-
-def same_graphs(got: dict[str, Graph], want: dict[str, Graph]) -> bool:
-    """Equal up to blank node names (the shapes use RDF lists)."""
-    return got.keys() == want.keys() and all(isomorphic(got[k], want[k]) for k in want)
 
 
 def local_loader(live_server: str):
