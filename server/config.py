@@ -158,6 +158,7 @@ DEFAULTS: dict[str, object] = {
 SITE_DEFAULTS: dict[str, object] = {
     "SITE_DIGEST": "",
     "SITE_TITLE": "Knowledge graph",
+    "SITE_DESCRIPTION": "",
     "PAGE_GROUPS": (("Identity and names", ("type", "label", "prefLabel", "name", "comment",
                                             "description", "definition")),),
 }
@@ -182,6 +183,7 @@ def load_site(site_file: str | None, ontology_dir: str) -> dict[str, object]:
     The file::
 
         title = "Political prosecutions in ..."
+        description = "One paragraph: what the dataset holds (schema.org and DCAT)."
         [[groups]]
         title = "Dates"
         properties = ["date", "startDate"]
@@ -204,6 +206,10 @@ def load_site(site_file: str | None, ontology_dir: str) -> dict[str, object]:
         if not isinstance(data["title"], str) or not data["title"].strip():
             raise DataLoadError(str(path), "title must be a non-empty string")
         site["SITE_TITLE"] = data["title"].strip()
+    if "description" in data:
+        if not isinstance(data["description"], str):
+            raise DataLoadError(str(path), "description must be a string")
+        site["SITE_DESCRIPTION"] = " ".join(data["description"].split())
     if "groups" in data:
         groups = data["groups"]
         if not isinstance(groups, list) or not all(

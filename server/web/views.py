@@ -23,9 +23,10 @@ from ..namespaces import all_prefixes, dataset_namespaces
 from ..store import get_store
 from ..store.describe import Statements
 from . import bp, browse, cache, lookups, pages, timeline
+from .catalog import add_dcat, schema_org_dataset, script_json
 from .iris import iri_for, local_link, local_name, split_suffix
 from .negotiation import alternates, choose, respond
-from .public import public_url_for
+from .public import public_url, public_url_for
 from .rdf import CONTEXT_VERSION, serialize
 from .void import VOCABULARIES_QUERY, void_graph
 
@@ -85,9 +86,15 @@ def home():
     articles = [(entry, pages.Value(text=entry.get("headline") or local_name(entry["source"]),
                                     href=local_link(entry["source"], base()), iri=entry["source"]))
                 for _g, entry in sorted(info.items()) if entry.get("source")]
+    dataset = schema_org_dataset(
+        dataset_iri=base() + "void#dataset", home=public_url("/"),
+        dumps_url=lambda fmt: public_url_for("web.dump", ext=fmt.suffix),
+        title=current_app.config["SITE_TITLE"], description=current_app.config["SITE_DESCRIPTION"],
+        license_iri=current_app.config["LICENSE"])
     html = render_template("home.html", stats=store.stats(), classes=classes, articles=articles,
                            base_iri=base(), site_title=current_app.config["SITE_TITLE"], dumps=DUMP_FORMATS,
-                           alternates=alternates("/void", VOID_FORMATS))
+                           site_description=current_app.config["SITE_DESCRIPTION"],
+                           dataset_jsonld=script_json(dataset), alternates=alternates("/void", VOID_FORMATS))
     resp = respond(html, HTML, "/void", VOID_FORMATS)
     resp.headers["Content-Location"] = "/"
     return resp
@@ -100,9 +107,12 @@ def build_void():
                         f'FILTER(isIRI(?s) && STRSTARTS(STR(?s), "{base()}")) }}').rows
     stats["entities"] = int(rows[0]["n"]) if rows else 0
     predicates = [str(r["p"]) for r in store.select(VOCABULARIES_QUERY).rows]
-    return void_graph(base=base(), stats=stats, graph_info=lookups.graph_info(store, base()),
-                      predicates=predicates, license_iri=current_app.config["LICENSE"],
-                      title=current_app.config["SITE_TITLE"])
+    graph = void_graph(base=base(), stats=stats, graph_info=lookups.graph_info(store, base()),
+                       predicates=predicates, license_iri=current_app.config["LICENSE"],
+                       title=current_app.config["SITE_TITLE"])
+    add_dcat(graph, URIRef(base() + "void#dataset"), base=base(),
+             description=current_app.config["SITE_DESCRIPTION"])
+    return graph
 
 
 @bp.route("/.well-known/void", endpoint="well_known_void")
