@@ -35,7 +35,7 @@ browser:
 	  ($$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null) \
 	  || echo "note: chromium could not be installed; the browser test will be skipped"; }
 
-## The node clients (Comunica, jsonld.js) pinned in tests/clients/package-lock.json
+## The node clients (Comunica, jsonld.js) and axe-core pinned in tests/clients/package-lock.json
 ## (their test is skipped with a message without node).
 clients:
 	@if ! command -v npm >/dev/null 2>&1; then \

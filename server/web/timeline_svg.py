@@ -63,7 +63,8 @@ def render_svg(entries: list[Entry], title: str = "Timeline") -> Markup:
 
     height = TOP + LANE_H * len(lanes) + PAD + 16
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="timeline-svg" viewBox="0 0 {WIDTH} {height}" '
-           f'width="100%" role="img" aria-label="{escape(title)}"><title>{escape(title)}</title>']
+           f'width="100%" role="group" aria-label="{escape(title)}"><title>{escape(title)}</title>']
+    # role="group", not "img": the lane labels are links, and an image has no interactive parts
     out.append(f'<text x="{LABEL_W}" y="{height - 2}" font-size="11" fill="#555">dot: a day · bar: month, year '
                f'or range · hollow, dashed: inferred</text>')
     step = max(1, (hi.year - lo.year + 1) // 10)
