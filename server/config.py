@@ -159,6 +159,7 @@ SITE_DEFAULTS: dict[str, object] = {
     "SITE_DIGEST": "",
     "SITE_TITLE": "Knowledge graph",
     "SITE_DESCRIPTION": "",
+    "TIMELINE_INHERIT_DATE": (),
     "PAGE_GROUPS": (("Identity and names", ("type", "label", "prefLabel", "name", "comment",
                                             "description", "definition")),),
 }
@@ -219,4 +220,10 @@ def load_site(site_file: str | None, ontology_dir: str) -> dict[str, object]:
             raise DataLoadError(str(path), "each [[groups]] entry needs a title (string) and "
                                 "properties (a list of property local names)")
         site["PAGE_GROUPS"] = tuple((g["title"], tuple(g["properties"])) for g in groups)
+    inherit = data.get("timeline", {}).get("inherit_date_through", []) if isinstance(
+        data.get("timeline", {}), dict) else None
+    if not isinstance(inherit, list) or not all(isinstance(n, str) and ":" in n for n in inherit):
+        raise DataLoadError(str(path), "[timeline] inherit_date_through must be a list of prefixed "
+                            "names or IRIs of properties, e.g. [\"cpo:sentenceOf\"]")
+    site["TIMELINE_INHERIT_DATE"] = tuple(inherit)
     return site

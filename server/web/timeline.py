@@ -21,6 +21,7 @@ class When:
     note: str | None
     as_reported: str | None
     sort_key: str
+    via: str | None = None     # the label of the event whose date this is (a sentence's verdict)
 
 
 @dataclass
@@ -38,12 +39,26 @@ class Entry:
         return min((d.sort_key for d in self.dates), default=UNDATED)
 
 
-def timeline_query(iri: str, cpo: str) -> str:
-    """Events (instances of cpo:Event or a subclass) linking to ``iri``, with dates."""
+def timeline_query(iri: str, cpo: str, inherit: tuple[str, ...] = ()) -> str:
+    """Events (instances of cpo:Event or a subclass) linking to ``iri``, with dates. An
+    event with no date of its own takes the dates of the event it points to by one of the
+    ``inherit`` properties (full IRIs; the site file's ``[timeline] inherit_date_through``,
+    e.g. a sentence its verdict's), naming that event (``?from``, ``?fromLabel``)."""
+    own = "?e cpo:date|cpo:startDate ?d ."
+    if inherit:
+        path = "|".join(f"<{p}>" for p in inherit)
+        dated = f"""{{ {own} }}
+    UNION
+    {{ ?e {path} ?from . ?from cpo:date|cpo:startDate ?d .
+      FILTER NOT EXISTS {{ ?e cpo:date|cpo:startDate ?own }}
+      OPTIONAL {{ ?from rdfs:label ?fromLabel FILTER(langMatches(lang(?fromLabel), "en")) }} }}"""
+    else:
+        dated = own
     return f"""PREFIX cpo: <{cpo}>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 SELECT ?e ?role ?g ?label ?kindLabel ?d ?value ?earliest ?latest ?precision ?basis ?note ?asReported
+       ?from ?fromLabel
 WHERE {{
   GRAPH ?g {{ ?e ?role <{iri}> }}
   ?e a ?kind . ?kind rdfs:subClassOf* cpo:Event .
@@ -51,7 +66,7 @@ WHERE {{
   OPTIONAL {{ ?kind rdfs:label ?kindLabel FILTER(langMatches(lang(?kindLabel), "en")) }}
   OPTIONAL {{ ?e rdfs:label ?label FILTER(langMatches(lang(?label), "en")) }}
   OPTIONAL {{
-    ?e cpo:date|cpo:startDate ?d .
+    {dated}
     OPTIONAL {{ ?d cpo:dateValue ?value }}
     OPTIONAL {{ ?d cpo:earliest ?earliest }}
     OPTIONAL {{ ?d cpo:latest ?latest }}
@@ -74,7 +89,8 @@ def _when(row: dict) -> When:
                 else str(row.get("asReported", "date unknown")))
     return When(text=text, precision=_s(row, "precision"), basis=_s(row, "basis"),
                 note=_s(row, "note"), as_reported=_s(row, "asReported"),
-                sort_key=earliest or (value[:10] if value else None) or latest or UNDATED)
+                sort_key=earliest or (value[:10] if value else None) or latest or UNDATED,
+                via=(_s(row, "fromLabel") or str(row["from"]).rsplit("/", 1)[-1]) if "from" in row else None)
 
 
 def _s(row: dict, key: str) -> str | None:

@@ -239,6 +239,16 @@ def incoming_page() -> int:
     return int(raw)
 
 
+def inherit_date_through(prefixes: dict[str, str]) -> tuple[str, ...]:
+    """The site file's ``[timeline] inherit_date_through`` as full IRIs."""
+    return tuple(expand(name, prefixes) for name in current_app.config["TIMELINE_INHERIT_DATE"])
+
+
+def expand(name: str, prefixes: dict[str, str]) -> str:
+    prefix, _, local = name.partition(":")
+    return prefixes[prefix] + local if prefix in prefixes and not local.startswith("//") else name
+
+
 def has_more(desc) -> bool:
     return desc.incoming_offset + desc.incoming_limit < desc.incoming_total
 
@@ -255,7 +265,8 @@ def render_resource(desc, stem: str, page: int, limit: int) -> str:
     children = [(local_name(str(c)), lab.value(c), pages.sections_for(desc, c, lab, numbers, groups))
                 for c in pages.hash_children(desc, iri)]
     events = timeline.build_timeline(
-        store.select(timeline.timeline_query(str(iri), dataset_namespaces(base())["cpo"])).rows,
+        store.select(timeline.timeline_query(str(iri), dataset_namespaces(base())["cpo"],
+                                             inherit_date_through(prefixes))).rows,
         lambda p: lab.label(p))
     for entry in events:
         entry.href = lab.href(URIRef(entry.event))
