@@ -12,7 +12,7 @@ from flask import Response, current_app, jsonify, render_template, request, url_
 from ..errors import KGError, NotAcceptable, NotFound
 from ..formats import GRAPH_FORMATS, HTML, JSON, RESOURCE_FORMATS, RESULT_FORMATS, Format, negotiate
 from ..formats import NTRIPLES, SPARQL_JSON
-from ..store.base import QueryAnswer
+from ..store import QueryAnswer
 from ..web.graph_store import graph_store_response, is_graph_store_request
 from ..web.public import public_url_for
 from ..web.rdf import serialize

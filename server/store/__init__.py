@@ -27,7 +27,7 @@ created lazily in that process), which kills a worker that runs past its deadlin
 
 Answer cache: the embedded backends' data does not change while a process serves, so
 ``protocol_query`` keeps the serialized answers of successful queries in a bounded LRU
-(``server.store.lru``), keyed by (query text, result format, dataset, row cap). A
+(``server.lru``), keyed by (query text, result format, dataset, row cap). A
 repeated query is answered without a worker. Not cached: the remote backend (its data
 may change), and queries calling NOW, RAND, UUID, STRUUID or BNODE (a new answer each
 time). Size: ``QUERY_CACHE_ENTRIES`` (0 turns it off) and ``QUERY_CACHE_BYTES``,
@@ -53,8 +53,10 @@ from ..formats import Format
 from ..namespaces import all_prefixes
 from . import describe as describing
 from .base import Backend, QueryAnswer, Solutions
+from .describe import Statements
+from .results import to_ox
 from .jobs import run_job
-from .lru import BoundedLRU
+from ..lru import BoundedLRU
 from .pool import FORK_GUARD, Limits
 
 log = logging.getLogger(__name__)
@@ -284,6 +286,12 @@ def init_app(app, store: Store | None = None) -> None:
     """Keep ``store`` (started by the caller, e.g. ``serve``) or start one from
     ``app.config`` with the start-up pipeline."""
     app.extensions[EXTENSION] = store if store is not None else build_store(app.config)
+
+
+#: What the web layer, the SPARQL endpoint, search and reconciliation use of this package:
+#: nothing else (they never import its modules).
+__all__ = ["EXTENSION", "QueryAnswer", "Solutions", "Statements", "Store", "get_store", "init_app",
+           "to_ox"]
 
 
 def get_store() -> Store:

@@ -20,8 +20,7 @@ from ..errors import BadRequest, NotFound
 from ..formats import (DUMP_FORMATS, HTML, JSONLD, JSONLD_EXPANDED, JSONLD_FLATTENED, NTRIPLES, RDFXML,
                        RESOURCE_FORMATS, TURTLE)
 from ..namespaces import all_prefixes, dataset_namespaces
-from ..store import get_store
-from ..store.describe import Statements
+from ..store import Statements, get_store
 from . import bp, browse, cache, lookups, pages, timeline
 from .catalog import add_dcat, schema_org_dataset, script_json
 from .iris import iri_for, local_link, local_name, split_suffix
