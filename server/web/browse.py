@@ -270,6 +270,7 @@ def browse(name: str):
     lab = pages.Labeller(lookups.ontology_graph(get_store(), base), base, all_prefixes(base))
     shown = lab.value(URIRef(cls))
     heading = shown.text if shown.text != name else name.partition(":")[2]   # no label: "Person"
+    heading = heading[:1].upper() + heading[1:]                              # "verdict" -> "Verdict"
     sorts = {key: link(sort=f"-{key}" if sort == key else key) for key in SORTS}  # again: reversed
     html = render_template("browse.html", cls=shown, heading=heading, name=name, rows=rows,
                            total=total, page=page, last=last, size=page_size(), stem=stem,
