@@ -160,6 +160,11 @@ SITE_DEFAULTS: dict[str, object] = {
     "SITE_TITLE": "Knowledge graph",
     "SITE_DESCRIPTION": "",
     "TIMELINE_INHERIT_DATE": (),
+    # [dates]: the properties of a date node (value, earliest, latest, precision, basis:
+    # prefixed names), so that pages show a date node as its date; and the properties
+    # whose date a page headlines under its title (``headline``). Empty: neither.
+    "DATE_NODE": {},
+    "HEADLINE_DATES": (),
     "PAGE_GROUPS": (("Identity and names", ("type", "label", "prefLabel", "name", "comment",
                                             "description", "definition")),),
 }
@@ -226,4 +231,15 @@ def load_site(site_file: str | None, ontology_dir: str) -> dict[str, object]:
         raise DataLoadError(str(path), "[timeline] inherit_date_through must be a list of prefixed "
                             "names or IRIs of properties, e.g. [\"cpo:sentenceOf\"]")
     site["TIMELINE_INHERIT_DATE"] = tuple(inherit)
+    dates = data.get("dates", {})
+    roles = ("value", "earliest", "latest", "precision", "basis")
+    if not isinstance(dates, dict) or any(
+            k not in (*roles, "headline") for k in dates) or any(
+            not (isinstance(dates[k], str) and ":" in dates[k]) for k in roles if k in dates) or not (
+            isinstance(dates.get("headline", []), list)
+            and all(isinstance(n, str) and ":" in n for n in dates.get("headline", []))):
+        raise DataLoadError(str(path), "[dates] may name value, earliest, latest, precision and basis "
+                            "(each a prefixed name or IRI of a property) and headline (a list of them)")
+    site["DATE_NODE"] = {k: dates[k] for k in roles if k in dates}
+    site["HEADLINE_DATES"] = tuple(dates.get("headline", []))
     return site

@@ -13,17 +13,20 @@ from flask import current_app
 from rdflib import Graph
 
 from ..namespaces import all_prefixes, dataset_namespaces
+from .labels import known_labels, vocabulary_labels
+from .pages import LABEL_PROPERTIES, KindOrder
 from .rdf import bind, context_document
 
 #: Documents served as a whole: path -> local name of their named graph.
 DOCUMENTS = {"ontology": "ontology", "shapes": "shapes"}
 EXTENSION = "kg.web_lookups"
 #: The values the memo may hold (one each per app).
-MEMOS = ("graph_info", "ontology", "context")
+MEMOS = ("graph_info", "ontology", "context", "labels", "kinds")
 
 
 def init_app(app) -> None:
     app.extensions[EXTENSION] = {"lock": threading.Lock(), "values": {}}
+    vocabulary_labels()                # the bundled labels: read at start-up, not on a request
 
 
 def graph_iri(base: str, name: str) -> str:
@@ -62,6 +65,17 @@ SELECT ?g ?label ?source ?headline WHERE {
 def ontology_graph(store, base: str) -> Graph:
     return _cached(store, base, "ontology", lambda: graph_content(
         store, graph_iri(base, DOCUMENTS["ontology"]), base))
+
+
+def labels(store, base: str) -> dict:
+    """Term -> label: the ontology's labels over the bundled vocabulary labels."""
+    return _cached(store, base, "labels", lambda: known_labels(ontology_graph(store, base), LABEL_PROPERTIES))
+
+
+def kind_order(store, base: str, top: tuple) -> KindOrder:
+    """The class hierarchy of the ontology, for grouping subjects by kind; ``top``: the
+    configured type classes (full IRIs; the same every call of an app)."""
+    return _cached(store, base, "kinds", lambda: KindOrder.from_ontology(ontology_graph(store, base), top))
 
 
 def context(store, base: str) -> dict:

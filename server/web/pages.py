@@ -9,10 +9,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
+from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 
 from ..namespaces import SCHEMA
 from .iris import compact, local_link, local_name
+from .labels import PLAIN, DateSpec, date_text, humanize, literal_text
 
 LABEL_PROPERTIES = (SKOS.prefLabel, RDFS.label, SCHEMA.name, SCHEMA.headline, DCTERMS.title)
 
@@ -27,6 +28,8 @@ class Value:
     lang: str | None = None
     datatype: str | None = None
     sources: list[int] = field(default_factory=list)
+    curie: str | None = None         # the compact name, shown small beside or under a label
+    title: str | None = None         # a literal's lexical form and datatype, as a tooltip
 
 
 @dataclass
@@ -52,13 +55,21 @@ class Source:
 
 
 class Labeller:
-    """Labels, links and compact names of terms, from the labels found in ``data``."""
+    """Labels, links and compact names of terms: the labels found in ``data`` first, then
+    a date node's date (``dates``: the site file's ``[dates]``), then ``known`` labels
+    (the ontology's and the bundled vocabulary labels: ``labels.known_labels``); an
+    unlabelled resource of the dataset is named by its last IRI segment in words, any
+    other term by its compact name."""
 
-    def __init__(self, data: Graph | Dataset, base: str, prefixes: dict[str, str]):
+    def __init__(self, data: Graph | Dataset, base: str, prefixes: dict[str, str],
+                 known: dict | None = None, dates: DateSpec | None = None):
         self.base, self.prefixes = base, prefixes
+        self.known = known or {}
         self.labels: dict[URIRef, str] = {}
         quads = data.quads((None, None, None, None)) if isinstance(data, Dataset) else \
             ((s, p, o, None) for s, p, o in data)
+        roles = dates.roles() if dates else {}
+        self.date_facts: dict[URIRef, dict] = defaultdict(dict)
         ranked: dict[URIRef, tuple[int, str]] = {}
         for s, p, o, _g in quads:
             if p in LABEL_PROPERTIES and isinstance(o, Literal):
@@ -66,26 +77,56 @@ class Labeller:
                 score = rank[0] * 2 + rank[1]
                 if s not in ranked or score < ranked[s][0]:
                     ranked[s] = (score, str(o))
+            elif p in roles:
+                self.date_facts[s].setdefault(roles[p], o)
         self.labels = {s: text for s, (_, text) in ranked.items()}
+        self._dates: dict[URIRef, str | None] = {}
+
+    def date(self, term) -> str | None:
+        """The date text of a date node (None if ``term`` is not one)."""
+        if term not in self.date_facts:
+            return None
+        if term not in self._dates:
+            self._dates[term] = date_text(self.date_facts[term], self.label)
+        return self._dates[term]
 
     def label(self, term) -> str:
         if term in self.labels:
             return self.labels[term]
+        date = self.date(term)
+        if date:
+            return date
+        if term in self.known:
+            return self.known[term]
         if isinstance(term, URIRef):
-            short = compact(str(term), self.prefixes)
-            return short if short != str(term) else local_name(str(term))
+            iri = str(term)
+            if iri.startswith(self.base) and len(iri) > len(self.base):
+                return humanize(local_name(iri))
+            short = compact(iri, self.prefixes)
+            return short if short != iri else local_name(iri)
         return str(term)
+
+    def curie(self, term) -> str:
+        return compact(str(term), self.prefixes)
 
     def href(self, iri) -> str | None:
         return local_link(str(iri), self.base) if isinstance(iri, URIRef) else None
 
     def value(self, term) -> Value:
         if isinstance(term, Literal):
-            dt = compact(str(term.datatype), self.prefixes) if term.datatype else None
-            return Value(text=str(term), lang=term.language, datatype=dt)
+            text, rewritten = literal_text(term)
+            dt = str(term.datatype) if term.datatype else None
+            shown = None if dt is None or dt in PLAIN or rewritten or dt == str(RDF.langString) \
+                else self.label(term.datatype)
+            title = f"{term} ({self.curie(term.datatype)})" if rewritten else \
+                (self.curie(term.datatype) if dt else None)
+            return Value(text=text, lang=term.language, datatype=shown, title=title)
         if isinstance(term, BNode):
             return Value(text="(blank node)")
-        return Value(text=self.label(term), href=self.href(term), iri=str(term))
+        text = self.label(term)
+        curie = self.curie(term)
+        return Value(text=text, href=self.href(term), iri=str(term),
+                     curie=curie if curie != text else None)
 
 
 def sections_for(data: Dataset, subject: URIRef, lab: Labeller,
@@ -144,17 +185,118 @@ def sources(data: Dataset, iri: URIRef, graph_info: dict[str, dict], lab: Labell
         quotes = sorted({str(o) for s, p, o, g in data.quads((None, evidence, None, None))
                          if str(getattr(g, "identifier", g)) == gid and
                          (s == iri or str(s).startswith(own + "#"))})
-        out.append(Source(number, gid, lab.href(URIRef(gid)), info.get("label") or lab.label(URIRef(gid)),
-                          lab.value(article) if article else None, quotes))
+        title = info.get("headline") or info.get("label") or lab.label(URIRef(gid))
+        named = None
+        if article is not None:
+            named = lab.value(article)
+            named.text = info.get("headline") or named.text
+        out.append(Source(number, gid, lab.href(URIRef(gid)), title, named, quotes))
     return out
 
 
-def graph_facts(graph: Graph, lab: Labeller) -> list[tuple[Value, list[tuple[Value, Value]]]]:
-    """The content of one source graph, by subject: (subject, [(predicate, value)])."""
-    out = []
-    for s in sorted(set(graph.subjects()), key=lambda t: lab.label(t).lower()):
-        pairs = sorted(((p, o) for p, o in graph.predicate_objects(s)),
-                       key=lambda po: (po[0] != RDF.type, lab.label(po[0]).lower(), str(po[1])))
-        out.append((lab.value(s), [(lab.value(p), lab.value(o)) for p, o in pairs]))
-    return out
+#: Kinds of terms in documents (ontologies, shapes, VoID), in the order their sections
+#: come, after the dataset's own type classes (``KindOrder.top``).
+DOCUMENT_KINDS = tuple(URIRef(i) for i in (
+    str(OWL.Ontology), str(OWL.Class), str(RDFS.Class), str(OWL.ObjectProperty), str(OWL.DatatypeProperty),
+    str(OWL.AnnotationProperty), str(RDF.Property), str(SKOS.ConceptScheme), str(SKOS.Concept),
+    "http://www.w3.org/ns/shacl#NodeShape", "http://www.w3.org/ns/shacl#PropertyShape",
+    "http://rdfs.org/ns/void#DatasetDescription", "http://rdfs.org/ns/void#Dataset",
+    "http://www.w3.org/ns/dcat#Distribution", "http://www.w3.org/ns/dcat#DataService"))
 
+
+@dataclass
+class KindOrder:
+    """What decides the section of a subject: the depth of each class below its root
+    classes (the most specific type wins), its superclasses, and the dataset's type
+    classes (``SEARCH_TYPE_CLASSES``), whose subclasses come first, in that order."""
+    depth: dict[URIRef, int] = field(default_factory=dict)
+    ancestors: dict[URIRef, set] = field(default_factory=dict)
+    top: tuple[URIRef, ...] = ()
+
+    @classmethod
+    def from_ontology(cls, ontology: Graph, top: tuple[URIRef, ...]) -> "KindOrder":
+        parents: dict[URIRef, set] = defaultdict(set)
+        for sub, sup in ontology.subject_objects(RDFS.subClassOf):
+            if isinstance(sub, URIRef) and isinstance(sup, URIRef) and sub != sup:
+                parents[sub].add(sup)
+        ancestors: dict[URIRef, set] = {}
+        for c in list(parents):
+            seen, todo = set(), list(parents[c])
+            while todo:
+                x = todo.pop()
+                if x not in seen and x != c:
+                    seen.add(x)
+                    todo.extend(parents.get(x, ()))
+            ancestors[c] = seen
+        depth = {c: len(a) for c, a in ancestors.items()}
+        return cls(depth, ancestors, tuple(top))
+
+    def rank(self, cls_iri: URIRef) -> int:
+        lineage = {cls_iri} | self.ancestors.get(cls_iri, set())
+        for n, t in enumerate(self.top):
+            if t in lineage:
+                return n
+        if cls_iri in DOCUMENT_KINDS:
+            return len(self.top) + DOCUMENT_KINDS.index(cls_iri)
+        return len(self.top) + len(DOCUMENT_KINDS)
+
+
+@dataclass
+class Term:
+    value: Value
+    anchor: str | None
+    rows: list[Row]
+
+
+@dataclass
+class KindSection:
+    title: str
+    anchor: str
+    kind: Value | None
+    terms: list[Term]
+
+
+def kind_sections(graph: Graph, lab: Labeller, order: KindOrder, anchors: bool = False) -> list[KindSection]:
+    """The content of one graph (a source graph, the ontology, the shapes, VoID) by kind:
+    one section per most specific class of its subjects (concepts by their scheme;
+    untyped subjects by the property that points to them), ordered by ``order``, then
+    by title; subjects by label, their predicates type first, then by label. With
+    ``anchors``, each subject gets its last IRI segment as anchor (the first one wins)."""
+    kinds: dict[tuple, list[URIRef]] = defaultdict(list)
+    for s in set(graph.subjects()):
+        kinds[kind_of(graph, s, lab, order)].append(s)
+    sections, used = [], set()
+    for key in sorted(kinds, key=lambda k: (k[0], k[1].lower())):
+        _rank, title, kind = key
+        terms = []
+        for s in sorted(kinds[key], key=lambda t: (lab.label(t).lower(), str(t))):
+            anchor = local_name(str(s)) if anchors and isinstance(s, URIRef) else None
+            if anchor in used:
+                anchor = None
+            used.add(anchor)
+            cells: dict[URIRef, list] = defaultdict(list)
+            for p, o in graph.predicate_objects(s):
+                cells[p].append(o)
+            rows = [Row(lab.value(p), [lab.value(o) for o in sorted(cells[p], key=lambda t: lab.label(t).lower())])
+                    for p in sorted(cells, key=lambda t: (t != RDF.type, lab.label(t).lower(), str(t)))]
+            terms.append(Term(lab.value(s), anchor, rows))
+        slug = "".join(c if c.isalnum() else "-" for c in title.lower()).strip("-")
+        sections.append(KindSection(title[:1].upper() + title[1:], f"kind-{slug}",
+                                    lab.value(kind) if kind is not None else None, terms))
+    return sections
+
+
+def kind_of(graph: Graph, s, lab: Labeller, order: KindOrder) -> tuple[int, str, URIRef | None]:
+    """(rank, title, class) of the section of subject ``s`` in ``graph``."""
+    types = [t for t in graph.objects(s, RDF.type) if isinstance(t, URIRef)]
+    if not types:
+        via = sorted({p for _s, p in graph.subject_predicates(s)}, key=str)
+        if via:
+            return (len(order.top) + len(DOCUMENT_KINDS) + 1, lab.label(via[0]), None)
+        return (len(order.top) + len(DOCUMENT_KINDS) + 2, "other", None)
+    best = min(types, key=lambda t: (-order.depth.get(t, 0), order.rank(t), lab.label(t).lower()))
+    if best == SKOS.Concept:
+        schemes = sorted(o for o in graph.objects(s, SKOS.inScheme) if isinstance(o, URIRef))
+        if schemes:
+            return (order.rank(best), lab.label(schemes[0]), schemes[0])
+    return (order.rank(best), lab.label(best), best)

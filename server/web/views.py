@@ -24,6 +24,7 @@ from ..store import Statements, get_store
 from . import bp, browse, cache, lookups, pages, timeline
 from .catalog import add_dcat, schema_org_dataset, script_json
 from .iris import iri_for, local_link, local_name, split_suffix
+from .labels import DateSpec
 from .negotiation import alternates, choose, respond
 from .public import public_url, public_url_for
 from .rdf import CONTEXT_VERSION, serialize
@@ -32,6 +33,9 @@ from .void import VOCABULARIES_QUERY, void_graph
 RESOURCE_OFFERS = DOCUMENT_FORMATS = RESOURCE_FORMATS
 VOID_DATA = (TURTLE, JSONLD, NTRIPLES, RDFXML, JSONLD_EXPANDED, JSONLD_FLATTENED)
 VOID_FORMATS = (*VOID_DATA, HTML)
+#: A section of a document or source-graph page of at most this many terms is shown
+#: open; longer ones are collapsed (``<details>``) behind their title and count.
+OPEN_SECTION_AT = 3
 #: The ``@context`` URL a cached JSON-LD answer holds until ``fill_context`` puts in the
 #: public URL of the context for the request at hand (cached bodies never hold a host).
 CONTEXT_SLOT = "urn:x-kg:public-context-url"
@@ -39,6 +43,23 @@ CONTEXT_SLOT = "urn:x-kg:public-context-url"
 
 def base() -> str:
     return current_app.config["BASE_IRI"]
+
+
+def labeller(data) -> pages.Labeller:
+    """A Labeller of ``data`` that also knows the ontology's and the bundled vocabulary
+    labels, and shows date nodes (the site file's ``[dates]``) as their dates."""
+    return pages.Labeller(data, base(), all_prefixes(base()), lookups.labels(get_store(), base()), date_spec())
+
+
+def date_spec() -> DateSpec:
+    prefixes = all_prefixes(base())
+    return DateSpec(**{role: expand(name, prefixes) for role, name in current_app.config["DATE_NODE"].items()})
+
+
+def kind_order() -> pages.KindOrder:
+    prefixes = all_prefixes(base())
+    top = tuple(URIRef(expand(name, prefixes)) for name in str(current_app.config["SEARCH_TYPE_CLASSES"]).split())
+    return lookups.kind_order(get_store(), base(), top)
 
 
 def context_url() -> str:
@@ -78,7 +99,7 @@ def home():
     if fmt is not HTML:
         return respond(rdf_body(build_void(), fmt), fmt, "/void", VOID_FORMATS)
     store = get_store()
-    onto = pages.Labeller(lookups.ontology_graph(store, base()), base(), all_prefixes(base()))
+    onto = labeller(lookups.ontology_graph(store, base()))
     classes = [(onto.value(URIRef(c)), n, browse.href(c, base()))
                for c, n in lookups.class_counts(store, base())]
     info = lookups.graph_info(store, base())
@@ -106,9 +127,10 @@ def build_void():
                         f'FILTER(isIRI(?s) && STRSTARTS(STR(?s), "{base()}")) }}').rows
     stats["entities"] = int(rows[0]["n"]) if rows else 0
     predicates = [str(r["p"]) for r in store.select(VOCABULARIES_QUERY).rows]
+    known = lookups.labels(store, base())
     graph = void_graph(base=base(), stats=stats, graph_info=lookups.graph_info(store, base()),
                        predicates=predicates, license_iri=current_app.config["LICENSE"],
-                       title=current_app.config["SITE_TITLE"])
+                       title=current_app.config["SITE_TITLE"], labels=known)
     add_dcat(graph, URIRef(base() + "void#dataset"), base=base(),
              description=current_app.config["SITE_DESCRIPTION"])
     return graph
@@ -193,11 +215,9 @@ def document(name: str, suffix=None):
 
 
 def render_document(graph, title: str, intro: str, stem: str, offers) -> str:
-    lab = pages.Labeller(graph, base(), all_prefixes(base()))
-    facts = pages.graph_facts(graph, lab)
-    anchors = [(local_name(v.iri or v.text), v, rows) for v, rows in facts]
-    return render_template("document.html", title=title, intro=intro, terms=anchors,
-                           alternates=alternates(stem, offers))
+    sections = pages.kind_sections(graph, labeller(graph), kind_order(), anchors=True)
+    return render_template("document.html", title=title, intro=intro, sections=sections,
+                           open_at=OPEN_SECTION_AT, alternates=alternates(stem, offers))
 
 
 # -- any resource (catch-all; registered last) -----------------------------------------
@@ -221,8 +241,8 @@ def describe_resource(stem: str, fmt, page: int):
     desc = get_store().describe(iri, limit, (page - 1) * limit)
     if desc.empty:
         raise NotFound(f"The dataset says nothing about <{iri}>.",
-                       hint="Check the path; the home page lists what the dataset holds, "
-                            "and /sparql can search it.")
+                       hint="Check the path, or search for it at /search; the home page's "
+                            "class counts open the list of every class (/browse/...).")
     query = f"?incoming_page={page}" if page > 1 else ""
     links = [f'</{stem}?incoming_page={page + 1}>; rel="next"'] if has_more(desc) else []
     body = render_resource(desc, stem, page, limit) if fmt is HTML else \
@@ -238,9 +258,10 @@ def incoming_page() -> int:
     return int(raw)
 
 
-def inherit_date_through(prefixes: dict[str, str]) -> tuple[str, ...]:
-    """The site file's ``[timeline] inherit_date_through`` as full IRIs."""
-    return tuple(expand(name, prefixes) for name in current_app.config["TIMELINE_INHERIT_DATE"])
+def inherit_date_through(prefixes: dict[str, str], setting: str = "TIMELINE_INHERIT_DATE") -> tuple[str, ...]:
+    """The site file's ``[timeline] inherit_date_through`` (or another list of property
+    names, ``setting``: ``HEADLINE_DATES``) as full IRIs."""
+    return tuple(expand(name, prefixes) for name in current_app.config[setting])
 
 
 def expand(name: str, prefixes: dict[str, str]) -> str:
@@ -255,7 +276,7 @@ def has_more(desc) -> bool:
 def render_resource(desc, stem: str, page: int, limit: int) -> str:
     store, iri = get_store(), desc.iri
     prefixes = all_prefixes(base())
-    lab = pages.Labeller(desc, base(), prefixes)
+    lab = labeller(desc)
     cpo = URIRef(dataset_namespaces(base())["cpo"] + "evidence")
     info = lookups.graph_info(store, base())
     sources = pages.sources(desc, iri, info, lab, cpo)
@@ -272,8 +293,11 @@ def render_resource(desc, stem: str, page: int, limit: int) -> str:
     facts = []
     for graph in lookups.graphs_derived_from(store, base(), str(iri)):
         content = lookups.graph_content(store, graph, base())
-        facts.append((lab.value(URIRef(graph)),
-                      pages.graph_facts(content, pages.Labeller(content, base(), prefixes))))
+        named = lab.value(URIRef(graph))
+        named.text = info.get(graph, {}).get("label") or named.text
+        facts.append((named, pages.kind_sections(content, labeller(content), kind_order())))
+    headline = [lab.value(o) for p in inherit_date_through(prefixes, "HEADLINE_DATES")
+                for o in sorted({q[2] for q in desc.quads((iri, URIRef(p), None, None))}, key=str)]
     graph_links = {g: local_link(g, base()) for g in info}
     return render_template(
         "resource.html", iri=str(iri), title=lab.label(iri), types=pages.types_of(desc, iri, lab),
@@ -281,4 +305,5 @@ def render_resource(desc, stem: str, page: int, limit: int) -> str:
         incoming=pages.incoming(desc, iri, lab), incoming_total=desc.incoming_total,
         page=page, limit=limit, has_more=has_more(desc), stem="/" + stem,
         sources=sources, timeline=events, graph_info=info, graph_links=graph_links, facts=facts,
+        headline=headline, open_at=OPEN_SECTION_AT,
         alternates=alternates("/" + stem, RESOURCE_FORMATS))

@@ -20,7 +20,9 @@ def vocabulary_of(iri: str) -> str:
 
 
 def void_graph(*, base: str, stats: dict, graph_info: dict[str, dict], predicates: list[str],
-               license_iri: str, title: str) -> Graph:
+               license_iri: str, title: str, labels: dict | None = None) -> Graph:
+    """The VoID (and DCAT, see ``catalog``) description; ``labels`` (term -> label) name
+    each class partition after its class."""
     ds = URIRef(base + "void#dataset")
     g = Graph()
     bind(g, all_prefixes(base))
@@ -47,6 +49,8 @@ def void_graph(*, base: str, stats: dict, graph_info: dict[str, dict], predicate
         part = URIRef(f"{base}void#class-{n}")
         g.add((ds, VOID.classPartition, part))
         g.add((part, VOID["class"], URIRef(cls)))
+        if labels and URIRef(cls) in labels:
+            g.add((part, RDFS.label, Literal(labels[URIRef(cls)], lang="en")))
         g.add((part, VOID.entities, Literal(count, datatype=XSD.integer)))
     for graph, info in sorted(graph_info.items()):
         subset = URIRef(f"{base}void#graph-{graph.rsplit('/', 1)[-1]}")
