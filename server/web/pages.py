@@ -266,8 +266,13 @@ def kind_sections(graph: Graph, lab: Labeller, order: KindOrder, anchors: bool =
     for s in set(graph.subjects()):
         kinds[kind_of(graph, s, lab, order)].append(s)
     sections, used = [], set()
-    for key in sorted(kinds, key=lambda k: (k[0], k[1].lower())):
+    titles = defaultdict(int)
+    for _rank, title, _kind in kinds:
+        titles[title.lower()] += 1
+    for key in sorted(kinds, key=lambda k: (k[0], k[1].lower(), str(k[2]))):
         _rank, title, kind = key
+        if titles[title.lower()] > 1 and kind is not None:      # two classes labelled alike
+            title = f"{title} ({lab.curie(kind)})"
         terms = []
         for s in sorted(kinds[key], key=lambda t: (lab.label(t).lower(), str(t))):
             anchor = local_name(str(s)) if anchors and isinstance(s, URIRef) else None
