@@ -41,7 +41,9 @@ def graph_content(store, graph: str, base: str) -> Graph:
 
 
 def graph_info(store, base: str) -> dict[str, dict]:
-    """graph IRI -> {"label", "source", "headline", "triples"} for every named graph."""
+    """graph IRI -> {"label", "source", "headline", "title", "triples"} for every named
+    graph; ``title`` names its article: the headline, else its schema:name, else the
+    graph's label."""
     return _cached(store, base, "graph_info", lambda: _graph_info(store))
 
 
@@ -49,16 +51,19 @@ def _graph_info(store) -> dict[str, dict]:
     rows = store.select("""PREFIX prov: <http://www.w3.org/ns/prov#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX schema: <https://schema.org/>
-SELECT ?g ?label ?source ?headline WHERE {
+SELECT ?g ?label ?source ?headline ?name WHERE {
   GRAPH ?g { ?g prov:wasDerivedFrom ?source OPTIONAL { ?g rdfs:label ?label } }
   OPTIONAL { ?source schema:headline ?headline }
+  OPTIONAL { ?source schema:name ?name }
 }""").rows
     counts = store.stats()["graph_triples"]
-    info = {g: {"label": None, "source": None, "headline": None, "triples": n}
+    info = {g: {"label": None, "source": None, "headline": None, "title": None, "triples": n}
             for g, n in counts.items()}
     for row in rows:
         entry = info.setdefault(str(row["g"]), {"triples": 0})
         entry.update({k: str(row[k]) if k in row else entry.get(k) for k in ("label", "source", "headline")})
+        entry["title"] = entry.get("headline") or (str(row["name"]) if "name" in row else None) \
+            or entry.get("title") or entry.get("label")
     return info
 
 

@@ -30,6 +30,8 @@ class Value:
     sources: list[int] = field(default_factory=list)
     curie: str | None = None         # the compact name, shown small beside or under a label
     title: str | None = None         # a literal's lexical form and datatype, as a tooltip
+    rows: list | None = None         # a blank node's own statements (list of Row), shown nested
+    items: list | None = None        # the members of an RDF list (list of Value)
 
 
 @dataclass
@@ -185,11 +187,11 @@ def sources(data: Dataset, iri: URIRef, graph_info: dict[str, dict], lab: Labell
         quotes = sorted({str(o) for s, p, o, g in data.quads((None, evidence, None, None))
                          if str(getattr(g, "identifier", g)) == gid and
                          (s == iri or str(s).startswith(own + "#"))})
-        title = info.get("headline") or info.get("label") or lab.label(URIRef(gid))
+        title = info.get("title") or lab.label(URIRef(gid))
         named = None
         if article is not None:
             named = lab.value(article)
-            named.text = info.get("headline") or named.text
+            named.text = info.get("title") or named.text
         out.append(Source(number, gid, lab.href(URIRef(gid)), title, named, quotes))
     return out
 
@@ -264,6 +266,8 @@ def kind_sections(graph: Graph, lab: Labeller, order: KindOrder, anchors: bool =
     ``anchors``, each subject gets its last IRI segment as anchor (the first one wins)."""
     kinds: dict[tuple, list[URIRef]] = defaultdict(list)
     for s in set(graph.subjects()):
+        if isinstance(s, BNode) and (None, None, s) in graph:
+            continue                   # shown inside the statement that points to it
         kinds[kind_of(graph, s, lab, order)].append(s)
     sections, used = [], set()
     titles = defaultdict(int)
@@ -274,21 +278,63 @@ def kind_sections(graph: Graph, lab: Labeller, order: KindOrder, anchors: bool =
         if titles[title.lower()] > 1 and kind is not None:      # two classes labelled alike
             title = f"{title} ({lab.curie(kind)})"
         terms = []
-        for s in sorted(kinds[key], key=lambda t: (lab.label(t).lower(), str(t))):
+        names = {s: heading(graph, s, lab) for s in kinds[key]}
+        counts = defaultdict(int)
+        for text in names.values():
+            counts[text] += 1
+        for s, text in names.items():            # still alike (two dates of one article): add the fragment
+            if counts[text] > 1 and isinstance(s, URIRef):
+                names[s] = f"{text} — {humanize(local_name(str(s))).lower()}"
+        for s in sorted(kinds[key], key=lambda t: (names[t].lower(), str(t))):
             anchor = local_name(str(s)) if anchors and isinstance(s, URIRef) else None
             if anchor in used:
                 anchor = None
             used.add(anchor)
-            cells: dict[URIRef, list] = defaultdict(list)
-            for p, o in graph.predicate_objects(s):
-                cells[p].append(o)
-            rows = [Row(lab.value(p), [lab.value(o) for o in sorted(cells[p], key=lambda t: lab.label(t).lower())])
-                    for p in sorted(cells, key=lambda t: (t != RDF.type, lab.label(t).lower(), str(t)))]
-            terms.append(Term(lab.value(s), anchor, rows))
+            name = lab.value(s)
+            name.text = names[s]
+            terms.append(Term(name, anchor, node_rows(graph, s, lab)))
         slug = "".join(c if c.isalnum() else "-" for c in title.lower()).strip("-")
         sections.append(KindSection(title[:1].upper() + title[1:], f"kind-{slug}",
                                     lab.value(kind) if kind is not None else None, terms))
     return sections
+
+
+def heading(graph: Graph, s, lab: Labeller) -> str:
+    """A subject's name in a list of a graph's subjects: its label; a part of another
+    subject (a hash IRI: a date, a role) after the label of its whole, so that the dates
+    of two events are told apart ("Release of Thuy Vy: November 2018 (month, stated)")."""
+    own = lab.label(s)
+    if isinstance(s, URIRef) and "#" in str(s):
+        whole = URIRef(str(s).split("#", 1)[0])
+        if (whole, None, None) in graph:
+            return f"{lab.label(whole)}: {own}"
+    return own
+
+
+def node_rows(graph: Graph, s, lab: Labeller, depth: int = 0) -> list[Row]:
+    """The statements of ``s`` in ``graph`` as rows, type first, then by predicate
+    label; blank-node values nested (RDF lists as their members), at most 4 deep."""
+    cells: dict[URIRef, list] = defaultdict(list)
+    for p, o in graph.predicate_objects(s):
+        cells[p].append(o)
+    return [Row(lab.value(p), [node_value(graph, o, lab, depth + 1)
+                               for o in sorted(cells[p], key=lambda t: (lab.label(t).lower(), str(t)))])
+            for p in sorted(cells, key=lambda t: (t != RDF.type, lab.label(t).lower(), str(t)))]
+
+
+def node_value(graph: Graph, o, lab: Labeller, depth: int) -> Value:
+    if not isinstance(o, BNode) or depth > 4:
+        return lab.value(o)
+    if (o, RDF.first, None) in graph:
+        items, node, seen = [], o, set()
+        while node is not None and node != RDF.nil and node not in seen:
+            seen.add(node)
+            first = graph.value(node, RDF.first)
+            if first is not None:
+                items.append(node_value(graph, first, lab, depth + 1))
+            node = graph.value(node, RDF.rest)
+        return Value(text="", items=items)
+    return Value(text="", rows=node_rows(graph, o, lab, depth))
 
 
 def kind_of(graph: Graph, s, lab: Labeller, order: KindOrder) -> tuple[int, str, URIRef | None]:

@@ -103,7 +103,7 @@ def home():
     classes = [(onto.value(URIRef(c)), n, browse.href(c, base()))
                for c, n in lookups.class_counts(store, base())]
     info = lookups.graph_info(store, base())
-    articles = [(entry, pages.Value(text=entry.get("headline") or local_name(entry["source"]),
+    articles = [(entry, pages.Value(text=entry.get("title") or local_name(entry["source"]),
                                     href=local_link(entry["source"], base()), iri=entry["source"]))
                 for _g, entry in sorted(info.items()) if entry.get("source")]
     dataset = schema_org_dataset(

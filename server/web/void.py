@@ -8,6 +8,7 @@ from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, VOID, XSD
 
 from ..formats import DUMP_FORMATS
 from ..namespaces import all_prefixes
+from .iris import compact
 from .rdf import bind
 
 VOCABULARIES_QUERY = "SELECT DISTINCT ?p WHERE { ?s ?p ?o }"
@@ -45,12 +46,17 @@ def void_graph(*, base: str, stats: dict, graph_info: dict[str, dict], predicate
         g.add((ds, VOID.dataDump, URIRef(f"{base}dumps/dataset.{fmt.suffix}")))
     for vocab in sorted({vocabulary_of(p) for p in predicates}):
         g.add((ds, VOID.vocabulary, URIRef(vocab)))
+    named = [labels.get(URIRef(c)) for c in stats["classes"]] if labels else []
+    alike = {text for text in named if text and named.count(text) > 1}
     for n, (cls, count) in enumerate(sorted(stats["classes"].items()), start=1):
         part = URIRef(f"{base}void#class-{n}")
         g.add((ds, VOID.classPartition, part))
         g.add((part, VOID["class"], URIRef(cls)))
-        if labels and URIRef(cls) in labels:
-            g.add((part, RDFS.label, Literal(labels[URIRef(cls)], lang="en")))
+        if labels and URIRef(cls) in labels:        # two classes labelled alike: add the compact name
+            text = labels[URIRef(cls)]
+            if text in alike:
+                text = f"{text} ({compact(cls, all_prefixes(base))})"
+            g.add((part, RDFS.label, Literal(text, lang="en")))
         g.add((part, VOID.entities, Literal(count, datatype=XSD.integer)))
     for graph, info in sorted(graph_info.items()):
         subset = URIRef(f"{base}void#graph-{graph.rsplit('/', 1)[-1]}")
