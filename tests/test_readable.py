@@ -281,3 +281,12 @@ def test_the_404_page_points_to_search_and_the_lists(live_server):
     text = " ".join(parse(html).chunks)
     assert "/search" in text and "/sparql can search" not in text
     assert "/browse/" in text
+
+
+def test_a_date_node_of_another_resource_reads_as_its_date(live_server):
+    """Hun Sen's CPP leadership is held "at" the date of an RFA report: a node of the
+    article's page, not of the membership's, still shown as its date."""
+    html = get(live_server, "/membership/hun-sen-cpp-leader")
+    row = section(html, 'title="cpo:heldAt">', "</tr>")
+    assert "August 2018 (month, inferred)" in row
+    assert "Rfa report date" not in row and "rfa-report-date</a>" not in row

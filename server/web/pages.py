@@ -84,6 +84,14 @@ class Labeller:
         self.labels = {s: text for s, (_, text) in ranked.items()}
         self._dates: dict[URIRef, str | None] = {}
 
+    def add_date_facts(self, rows, roles: dict) -> None:
+        """Date facts of other nodes (``rows``: dicts with ``s``, ``p``, ``o``; ``roles``:
+        ``DateSpec.roles()``), for date nodes this data only names."""
+        for row in rows:
+            if row["p"] in roles and row["s"] not in self.labels:
+                self.date_facts[row["s"]].setdefault(roles[row["p"]], row["o"])
+        self._dates.clear()
+
     def date(self, term) -> str | None:
         """The date text of a date node (None if ``term`` is not one)."""
         if term not in self.date_facts:

@@ -56,6 +56,26 @@ def date_spec() -> DateSpec:
     return DateSpec(**{role: expand(name, prefixes) for role, name in current_app.config["DATE_NODE"].items()})
 
 
+#: Most nodes whose date facts one page looks up (``named_dates``).
+NAMED_DATES_LIMIT = 500
+
+
+def named_dates(lab: pages.Labeller, desc) -> None:
+    """Date nodes a description names but does not describe (an event held at the date
+    of its article) get their dates from the store, so that they read as dates too."""
+    roles = date_spec().roles()
+    if not roles:
+        return
+    unknown = sorted({o for _s, _p, o, _g in desc.quads((None, None, None, None))
+                      if isinstance(o, URIRef) and str(o).startswith(base()) and "#" in str(o)
+                      and o not in lab.labels and o not in lab.date_facts})[:NAMED_DATES_LIMIT]
+    if unknown:
+        values = " ".join(f"<{o}>" for o in unknown)
+        props = " ".join(f"<{p}>" for p in roles)
+        lab.add_date_facts(get_store().select(
+            f"SELECT ?s ?p ?o WHERE {{ VALUES ?s {{ {values} }} VALUES ?p {{ {props} }} ?s ?p ?o }}").rows, roles)
+
+
 def kind_order() -> pages.KindOrder:
     prefixes = all_prefixes(base())
     top = tuple(URIRef(expand(name, prefixes)) for name in str(current_app.config["SEARCH_TYPE_CLASSES"]).split())
@@ -277,6 +297,7 @@ def render_resource(desc, stem: str, page: int, limit: int) -> str:
     store, iri = get_store(), desc.iri
     prefixes = all_prefixes(base())
     lab = labeller(desc)
+    named_dates(lab, desc)
     cpo = URIRef(dataset_namespaces(base())["cpo"] + "evidence")
     info = lookups.graph_info(store, base())
     sources = pages.sources(desc, iri, info, lab, cpo)
