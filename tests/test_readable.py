@@ -290,3 +290,67 @@ def test_a_date_node_of_another_resource_reads_as_its_date(live_server):
     row = section(html, 'title="cpo:heldAt">', "</tr>")
     assert "August 2018 (month, inferred)" in row
     assert "Rfa report date" not in row and "rfa-report-date</a>" not in row
+
+
+# -- another dataset: its own date properties, from its own site file ----------------------
+
+def test_another_dataset_names_its_date_properties_in_its_site_file(tmp_path):
+    from test_web_html import mini_client
+    ex = "http://example.org/kg/ontology#"
+    site = tmp_path / "site.toml"
+    site.write_text(f'title = "Mini"\n[dates]\nvalue = "{ex}dateValue"\nheadline = ["{ex}date"]\n')
+    page = mini_client(SITE_FILE=str(site)).get("/event/2024-pardon", headers={"Accept": "text/html"})
+    html = page.get_data(as_text=True)
+    summary = re.search(r'</h1>\s*<p class="summary[^"]*">(.*?)</p>', html, re.S)
+    assert summary and re.sub(r"<[^>]+>", "", summary.group(1)).strip() == "6 April 2024"
+    plain = mini_client().get("/event/2024-pardon", headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert "when-headline" not in plain and "6 April 2024" in plain     # the value itself, in words
+
+
+@pytest.mark.parametrize("dates, complaint", [
+    ('[dates]\nvalue = 3', "[dates] may name"),
+    ('[dates]\nheadline = "cpo:date"', "[dates] may name"),
+    ('[dates]\nbirthday = "cpo:date"', "[dates] may name"),
+])
+def test_a_bad_dates_table_stops_the_start_naming_the_file(tmp_path, dates, complaint):
+    from server.config import load_site
+    from server.errors import DataLoadError
+    site = tmp_path / "site.toml"
+    site.write_text(dates + "\n")
+    with pytest.raises(DataLoadError) as error:
+        load_site(str(site), str(tmp_path))
+    assert complaint in str(error.value) and str(site) in str(error.value)
+
+
+# -- the words themselves (pure functions) --------------------------------------------------
+
+@pytest.mark.parametrize("lexical, words", [
+    ("P18M", "18 months"), ("P9Y", "9 years"), ("P1Y6M", "1 year 6 months"), ("P1Y", "1 year"),
+    ("P2W", "2 weeks"), ("P3D", "3 days"), ("PT36H", "36 hours"), ("-P1Y", "minus 1 year"),
+    ("P", None), ("18 months", None), ("P1Y0M", "1 year"),
+])
+def test_durations_in_words(lexical, words):
+    from server.web.labels import duration_text
+    assert duration_text(lexical) == words
+
+
+@pytest.mark.parametrize("lexical, datatype, words", [
+    ("2024-04-06", "date", "6 April 2024"), ("2018-08", "gYearMonth", "August 2018"),
+    ("2018", "gYear", "2018"), ("2018-13", "gYearMonth", None), ("2024-02-30x", "date", None),
+])
+def test_dates_in_words(lexical, datatype, words):
+    from server.web.labels import date_words
+    assert date_words(lexical, "http://www.w3.org/2001/XMLSchema#" + datatype) == words
+
+
+def test_a_date_node_reads_value_precision_and_basis_or_its_bounds():
+    from rdflib.namespace import XSD
+    from server.web.labels import date_text
+    label = {"day": "day", "inferred": "inferred"}.get
+    assert date_text({"value": Literal("2024-04-06", datatype=XSD.date), "precision": "day",
+                      "basis": "inferred"}, label) == "6 April 2024 (day, inferred)"
+    assert date_text({"earliest": Literal("2017-09-01", datatype=XSD.date),
+                      "latest": Literal("2017-11-30", datatype=XSD.date)}, label) == \
+        "1 September 2017 – 30 November 2017"
+    assert date_text({"earliest": Literal("2018-01-01", datatype=XSD.date)}, label) == "on or after 1 January 2018"
+    assert date_text({"precision": "day"}, label) is None
