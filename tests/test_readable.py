@@ -262,6 +262,8 @@ def test_the_ontology_is_in_sections_with_a_table_of_contents(live_server):
     assert int(counts["kind-class"]) > 20
     assert ("kind-class", "") in sections                       # a long section starts collapsed
     assert 'id="Pardon"' in html and 'id="sentenceLength"' in html     # term anchors kept
+    stated = re.search(r'id="Stated">\s*<h3>(.*?)</h3>', html, re.S).group(1)
+    assert parse(f"<h3>{stated}</h3>").headings == ["stated"]            # its label, no more
 
 
 def test_void_lists_classes_by_label(live_server):

@@ -308,11 +308,11 @@ def kind_sections(graph: Graph, lab: Labeller, order: KindOrder, anchors: bool =
 
 
 def heading(graph: Graph, s, lab: Labeller) -> str:
-    """A subject's name in a list of a graph's subjects: its label; a part of another
-    subject (a hash IRI: a date, a role) after the label of its whole, so that the dates
-    of two events are told apart ("Release of Thuy Vy: November 2018 (month, stated)")."""
+    """A subject's name in a list of a graph's subjects: its label; an unlabelled part of
+    another subject (a hash IRI: a date, a role) after the label of its whole, so that the
+    dates of two events are told apart ("Release of Thuy Vy: November 2018 (month, stated)")."""
     own = lab.label(s)
-    if isinstance(s, URIRef) and "#" in str(s):
+    if isinstance(s, URIRef) and "#" in str(s) and s not in lab.labels and s not in lab.known:
         whole = URIRef(str(s).split("#", 1)[0])
         if (whole, None, None) in graph:
             return f"{lab.label(whole)}: {own}"
