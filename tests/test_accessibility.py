@@ -37,6 +37,8 @@ MAIN_PAGES = [
     "/sparql",
     "/sparql?query=SELECT+%3Fs+WHERE+%7B+%3Fs+a+%3Chttps%3A%2F%2Fschema.org%2FPerson%3E+%7D",
     "/void",
+    "/ontology",
+    "/graph/rfa-hun-sen-mulling-mass-release",
     "/no/such/page",
 ]
 
