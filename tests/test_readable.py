@@ -356,3 +356,11 @@ def test_a_date_node_reads_value_precision_and_basis_or_its_bounds():
         "1 September 2017 – 30 November 2017"
     assert date_text({"earliest": Literal("2018-01-01", datatype=XSD.date)}, label) == "on or after 1 January 2018"
     assert date_text({"precision": "day"}, label) is None
+
+
+def test_void_names_graphs_and_articles_by_title_and_dumps_by_path(live_server):
+    chunks = parse(get(live_server, "/void")).chunks
+    assert "14 Cambodian Opposition Activists Freed From Prison" in chunks       # prov:wasDerivedFrom
+    assert "KNLF to register as a political party" in chunks                      # no headline: its name
+    assert any(c.startswith("/sparql?graph=https%3A%2F%2F") for c in chunks)      # a URL stays a URL
+    assert not [c for c in chunks if c.startswith("Sparql?") or c == "Fourteen activists freed"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 
 from flask import current_app
-from rdflib import Graph
+from rdflib import Graph, URIRef
 
 from ..namespaces import all_prefixes, dataset_namespaces
 from .labels import known_labels, vocabulary_labels
@@ -73,8 +73,22 @@ def ontology_graph(store, base: str) -> Graph:
 
 
 def labels(store, base: str) -> dict:
-    """Term -> label: the ontology's labels over the bundled vocabulary labels."""
-    return _cached(store, base, "labels", lambda: known_labels(ontology_graph(store, base), LABEL_PROPERTIES))
+    """Term -> label: the ontology's labels over the bundled vocabulary labels, and the
+    titles of the named graphs and their articles."""
+    return _cached(store, base, "labels", lambda: {**known_labels(ontology_graph(store, base), LABEL_PROPERTIES),
+                                                   **_graph_labels(graph_info(store, base))})
+
+
+def _graph_labels(info: dict[str, dict]) -> dict:
+    """Each named graph's label and the title of the article it comes from, so that a
+    page naming one (VoID, a provenance link) names it by title."""
+    out = {}
+    for graph, entry in info.items():
+        if entry.get("label") or entry.get("title"):
+            out[URIRef(graph)] = entry.get("label") or entry["title"]
+        if entry.get("source") and entry.get("title"):
+            out[URIRef(entry["source"])] = entry["title"]
+    return out
 
 
 def kind_order(store, base: str, top: tuple) -> KindOrder:

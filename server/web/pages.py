@@ -5,6 +5,7 @@ so the templates only loop and print; Jinja2 autoescaping does the escaping.
 """
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -16,6 +17,9 @@ from .iris import compact, local_link, local_name
 from .labels import PLAIN, DateSpec, date_text, humanize, literal_text
 
 LABEL_PROPERTIES = (SKOS.prefLabel, RDFS.label, SCHEMA.name, SCHEMA.headline, DCTERMS.title)
+
+#: The last segment of a dataset IRI that reads as words once its dashes are spaces.
+SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 
 Groups = tuple[tuple[str, tuple[str, ...]], ...]   # config PAGE_GROUPS (server.config.load_site)
 
@@ -111,7 +115,8 @@ class Labeller:
         if isinstance(term, URIRef):
             iri = str(term)
             if iri.startswith(self.base) and len(iri) > len(self.base):
-                return humanize(local_name(iri))
+                slug = local_name(iri)
+                return humanize(slug) if SLUG.match(slug) else "/" + iri[len(self.base):]
             short = compact(iri, self.prefixes)
             return short if short != iri else local_name(iri)
         return str(term)
