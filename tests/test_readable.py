@@ -358,6 +358,12 @@ def test_a_date_node_reads_value_precision_and_basis_or_its_bounds():
     assert date_text({"precision": "day"}, label) is None
 
 
+def test_shapes_are_headed_by_their_own_names(live_server):
+    headings = parse(get(live_server, "/shapes")).headings
+    assert "AmbiguityShape" in headings
+    assert not [h for h in headings if h.startswith("Cambodia political prosecutions shapes:")]
+
+
 def test_void_names_graphs_and_articles_by_title_and_dumps_by_path(live_server):
     chunks = parse(get(live_server, "/void")).chunks
     assert "14 Cambodian Opposition Activists Freed From Prison" in chunks       # prov:wasDerivedFrom

@@ -319,7 +319,7 @@ def heading(graph: Graph, s, lab: Labeller) -> str:
     own = lab.label(s)
     if isinstance(s, URIRef) and "#" in str(s) and s not in lab.labels and s not in lab.known:
         whole = URIRef(str(s).split("#", 1)[0])
-        if (whole, None, None) in graph:
+        if (whole, None, None) in graph and (whole, RDF.type, OWL.Ontology) not in graph:   # not a document's term
             return f"{lab.label(whole)}: {own}"
     return own
 
