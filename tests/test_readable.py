@@ -358,6 +358,12 @@ def test_a_date_node_reads_value_precision_and_basis_or_its_bounds():
     assert date_text({"precision": "day"}, label) is None
 
 
+def test_the_home_page_tells_apart_classes_labelled_alike(live_server):
+    chunks = parse(get(live_server, "/")).chunks
+    assert "statement (cpo:Statement)" in chunks and "statement (rdf:Statement)" in chunks
+    assert "statement" not in chunks
+
+
 def test_shapes_are_headed_by_their_own_names(live_server):
     headings = parse(get(live_server, "/shapes")).headings
     assert "AmbiguityShape" in headings

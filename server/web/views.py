@@ -122,6 +122,10 @@ def home():
     onto = labeller(lookups.ontology_graph(store, base()))
     classes = [(onto.value(URIRef(c)), n, browse.href(c, base()))
                for c, n in lookups.class_counts(store, base())]
+    texts = [v.text.lower() for v, _n, _h in classes]
+    for v, _n, _h in classes:          # two classes labelled alike: add their compact names
+        if texts.count(v.text.lower()) > 1 and v.curie:
+            v.text = f"{v.text} ({v.curie})"
     info = lookups.graph_info(store, base())
     articles = [(entry, pages.Value(text=entry.get("title") or local_name(entry["source"]),
                                     href=local_link(entry["source"], base()), iri=entry["source"]))
