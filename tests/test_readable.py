@@ -34,7 +34,7 @@ PAGES = ["/", "/person/sam-serey", "/organization/knlf", "/group/fourteen-former
          "/group/at-least-12-detainees", "/event/royal-pardon-sam-serey", "/event/2017-kem-sokha-arrest",
          "/membership/hun-sen-cpp-leader", "/statement/hun-sen-hinted-releases", "/place/phnom-penh",
          "/source/camboja-sam-serey-pardoned", "/graph/rfa-hun-sen-mulling-mass-release",
-         "/ontology", "/shapes", "/void", "/browse/cpo:ReportedDate"]
+         "/ontology", "/shapes", "/void", "/browse/cpo:ReportedDate", "/browse/schema:Person"]
 
 
 @lru_cache(maxsize=1)

@@ -198,7 +198,7 @@ def entries(cls: str, page: int, base: str, sort: str = "label", chosen: Facets 
         values = " ".join(f"<{r['s']}>" for r in rows if isinstance(r["s"], URIRef))
         for r in store.select(TYPES_QUERY.format(values=values)).rows if values else ():
             types.setdefault(str(r["s"]), []).append(str(r["t"]))
-    lab = pages.Labeller(lookups.ontology_graph(store, base), base, all_prefixes(base))
+    lab = pages.Labeller(lookups.ontology_graph(store, base), base, all_prefixes(base), lookups.labels(store, base))
     out = []
     for r in rows:
         iri = str(r["s"])
@@ -267,7 +267,8 @@ def browse(name: str):
     query = link(page=page)[len(stem):]
     if fmt is CSV:
         return respond(csv_body(rows), fmt, stem, OFFERS, query, links)
-    lab = pages.Labeller(lookups.ontology_graph(get_store(), base), base, all_prefixes(base))
+    lab = pages.Labeller(lookups.ontology_graph(get_store(), base), base, all_prefixes(base),
+                         lookups.labels(get_store(), base))
     shown = lab.value(URIRef(cls))
     heading = shown.text if shown.text != name else name.partition(":")[2]   # no label: "Person"
     heading = heading[:1].upper() + heading[1:]                              # "verdict" -> "Verdict"
