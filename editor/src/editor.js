@@ -19,7 +19,7 @@ import { EditorState } from "@codemirror/state";
 import { EditorView, keymap, lineNumbers, highlightActiveLine, drawSelection } from "@codemirror/view";
 import { defaultKeymap, history, historyKeymap } from "@codemirror/commands";
 import { StreamLanguage, syntaxHighlighting, defaultHighlightStyle, bracketMatching } from "@codemirror/language";
-import { autocompletion, completionKeymap, closeBrackets } from "@codemirror/autocomplete";
+import { autocompletion, completionKeymap, closeBrackets, startCompletion } from "@codemirror/autocomplete";
 import { searchKeymap } from "@codemirror/search";
 import { sparql } from "@codemirror/legacy-modes/mode/sparql";
 
@@ -42,26 +42,44 @@ function el(tag, attrs = {}, ...children) {
 
 // -- completion ---------------------------------------------------------------
 
+// Before a colon: the predeclared prefixes (picking one opens the list of its terms)
+// and the keywords; after "prefix:", that prefix's classes and properties of the data.
 function completionSource(vocab) {
-  const options = [];
-  for (const [p, ns] of Object.entries(vocab.prefixes || {})) {
-    options.push({ label: p + ":", type: "namespace", detail: ns, boost: 1 });
-  }
-  for (const c of vocab.classes || []) {
-    options.push({ label: c.name.startsWith("http") ? "<" + c.iri + ">" : c.name,
-      type: "class", detail: c.label ? "class · " + c.label : "class", boost: 2 });
-  }
-  for (const p of vocab.properties || []) {
-    options.push({ label: p.name.startsWith("http") ? "<" + p.iri + ">" : p.name,
-      type: "property", detail: p.label ? "property · " + p.label : "property", boost: 1 });
-  }
-  for (const k of KEYWORDS) options.push({ label: k, type: "keyword" });
   return (context) => {
-    const word = context.matchBefore(/[A-Za-z_][\w-]*:?[\w.-]*|<[^\s>]*/);
-    if (!word || (word.from === word.to && !context.explicit)) return null;
-    if (word.text.startsWith("?")) return null;
-    return { from: word.from, options, validFor: /^[A-Za-z_][\w-]*:?[\w.-]*$|^<[^\s>]*$/ };
+    const word = context.matchBefore(/[A-Za-z_][\w-]*:?[\w.-]*/);
+    if (!word || (word.from === word.to && !context.explicit)) {
+      return context.explicit ? { from: context.pos, options: prefixOptions(vocab) } : null;
+    }
+    const before = context.state.sliceDoc(Math.max(0, word.from - 1), word.from);
+    if (before === "?" || before === "$") return null;                // a variable
+    const colon = word.text.indexOf(":");
+    if (colon < 0) {
+      return { from: word.from, options: [...prefixOptions(vocab), ...KEYWORDS.map((k) => ({ label: k, type: "keyword" }))],
+        validFor: /^[A-Za-z_][\w-]*$/ };
+    }
+    const prefix = word.text.slice(0, colon + 1);
+    const terms = [];
+    for (const [kind, list] of [["class", vocab.classes], ["property", vocab.properties]]) {
+      for (const t of list || []) {
+        if (t.name.startsWith(prefix)) {
+          terms.push({ label: t.name, type: kind === "class" ? "class" : "property",
+            detail: t.label ? `${kind} · ${t.label}` : kind, boost: kind === "class" ? 1 : 0 });
+        }
+      }
+    }
+    return { from: word.from, options: terms, validFor: /^[A-Za-z_][\w-]*:[\w.-]*$/ };
   };
+}
+
+function prefixOptions(vocab) {
+  return Object.entries(vocab.prefixes || {}).map(([p, ns]) => ({
+    label: p + ":", type: "namespace", detail: ns, boost: 2,
+    apply: (view, completion, from, to) => {
+      view.dispatch({ changes: { from, to, insert: completion.label },
+        selection: { anchor: from + completion.label.length } });
+      setTimeout(() => startCompletion(view), 0);                     // its terms next
+    },
+  }));
 }
 
 // -- results: sort and page the server's table ---------------------------------
@@ -136,6 +154,29 @@ export function curlCommand(endpoint, query) {
   return `curl ${shellQuote(endpoint)} -H ${shellQuote("Accept: " + accept)} --data-urlencode ${shellQuote("query=" + query)}`;
 }
 
+// -- typing over a selection ----------------------------------------------------------
+
+// Chrome's own editing, when a typed character replaces a selection over several lines,
+// merges the lines and writes style attributes to keep their look; the page's policy
+// blocks those (a violation report each time) and CodeMirror redraws the lines anyway.
+// So a character typed over a selection is inserted by CodeMirror itself (through the
+// input handlers, so closing brackets and completion behave as when typing).
+const typeOverSelection = EditorView.domEventHandlers({
+  beforeinput(event, view) {
+    if (event.inputType !== "insertText" || !event.data || view.state.selection.ranges.every((r) => r.empty)) {
+      return false;
+    }
+    event.preventDefault();
+    const { from, to } = view.state.selection.main;
+    const insert = () => view.state.update(view.state.replaceSelection(event.data),
+      { userEvent: "input.type", scrollIntoView: true });
+    if (!view.state.facet(EditorView.inputHandler).some((h) => h(view, from, to, event.data, insert))) {
+      view.dispatch(insert());
+    }
+    return true;
+  },
+});
+
 // -- the page -------------------------------------------------------------------
 
 async function loadVocabulary(url) {
@@ -180,6 +221,7 @@ function start() {
           { key: "Ctrl-Enter", run: () => { run(); return true; } },
           ...completionKeymap, ...defaultKeymap, ...historyKeymap, ...searchKeymap,
         ]),
+        typeOverSelection,
         EditorView.contentAttributes.of({ "aria-label": "SPARQL query (Ctrl+Enter runs it)" }),
         EditorView.updateListener.of((u) => { if (u.docChanged) textarea.value = u.state.doc.toString(); }),
         theme,
@@ -245,7 +287,7 @@ function start() {
     const parts = [doc.getElementById("error"), doc.getElementById("results")].filter(Boolean);
     const adopted = parts.map((p) => document.adoptNode(p));
     status.after(...adopted);
-    history.replaceState(null, "", url);
+    window.history.replaceState(null, "", url);
     syncShare();
     const time = document.getElementById("query-time");
     if (time) time.textContent += ` ${Math.round(elapsed)} ms in all, as this browser measured it.`;
