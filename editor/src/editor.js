@@ -18,7 +18,7 @@
 import { EditorState } from "@codemirror/state";
 import { EditorView, keymap, lineNumbers, highlightActiveLine, drawSelection } from "@codemirror/view";
 import { defaultKeymap, history, historyKeymap } from "@codemirror/commands";
-import { StreamLanguage, syntaxHighlighting, defaultHighlightStyle, bracketMatching } from "@codemirror/language";
+import { StreamLanguage, syntaxTree, syntaxHighlighting, defaultHighlightStyle, bracketMatching } from "@codemirror/language";
 import { autocompletion, completionKeymap, closeBrackets, startCompletion } from "@codemirror/autocomplete";
 import { searchKeymap } from "@codemirror/search";
 import { sparql } from "@codemirror/legacy-modes/mode/sparql";
@@ -50,6 +50,8 @@ function completionSource(vocab) {
     if (!word || (word.from === word.to && !context.explicit)) {
       return context.explicit ? { from: context.pos, options: prefixOptions(vocab) } : null;
     }
+    const token = syntaxTree(context.state).resolveInner(context.pos, -1).name;
+    if (/comment|string/.test(token)) return null;                    // not in a comment or a string
     const before = context.state.sliceDoc(Math.max(0, word.from - 1), word.from);
     if (before === "?" || before === "$") return null;                // a variable
     const colon = word.text.indexOf(":");
