@@ -216,6 +216,7 @@ def protocol_headers(resp: Response) -> Response:
     """Answers depend on Accept; a timed-out query may be retried a little later."""
     resp.vary.add("Accept")
     if (request.endpoint == "sparql.endpoint" and resp.mimetype == "text/html"
+            and request.method in ("GET", "HEAD", "POST") and (resp.status_code == 200 or resp.status_code >= 400)
             and editor.asset_digest("editor.js")):
         resp.scripted = True            # the query page loads its editor (server.web.http)
     if resp.status_code == 503 and "Retry-After" not in resp.headers:
