@@ -129,6 +129,11 @@ def test_type_complete_run_sort_page_share_and_curl(page, live_server):
     page.click("nav.pager .pager-next")
     assert page.inner_text("nav.pager .pager-status").startswith("Rows 26–")
 
+    csv = page.locator("#results a[type='text/csv']").last.get_attribute("href")   # the downloads
+    download = requests.get(live_server + csv, timeout=30)
+    assert download.headers["Content-Type"].startswith("text/csv")
+    assert download.text.splitlines()[0] == "person,name" and len(download.text.splitlines()) == total + 1
+
     share = page.get_attribute("#editor-share", "href")
     assert share == page.url
     page.click("#copy-curl")
@@ -148,6 +153,23 @@ def test_type_complete_run_sort_page_share_and_curl(page, live_server):
     assert again.locator(".cm-content").inner_text().replace("\u00a0", " ").strip() == query.strip()
     assert again.locator("#results tbody tr").count() == 25
     assert again.evaluate("window.__csp") == []
+
+
+def test_the_keyboard_leaves_the_editor_and_reaches_every_control(page, live_server):
+    page.goto(live_server + "/sparql", wait_until="load")
+    page.locator(".cm-content").click()
+    page.keyboard.press("Escape")
+    page.keyboard.press("Tab")                                   # Tab is not captured by the editor
+    assert page.evaluate("document.activeElement.name") == "format"
+    reached = []
+    for _ in range(4):
+        page.keyboard.press("Tab")
+        reached.append(page.evaluate("document.activeElement.id || document.activeElement.textContent"))
+    assert reached[:3] == ["Run query", "editor-share", "copy-curl"]
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Enter")                                 # "Copy as curl" by keyboard
+    assert page.inner_text("#curl-command").startswith("curl ")
+    no_policy_violation(page)
 
 
 def test_errors_show_in_place(page, live_server):
