@@ -21,16 +21,14 @@ from pathlib import Path
 
 from flask import current_app
 
-from ..namespaces import RDFS, SKOS, SCHEMA
 from ..store.describe import valid_iri
+from ..web.pages import LABEL_PROPERTIES      # the resource pages' own: same labels everywhere
 
 ASSET_DIR = Path(__file__).resolve().parent.parent / "static" / "editor"
 #: The files of the bundle the server serves (anything else: 404).
 ASSETS = {"editor.js": "text/javascript"}
 #: Classes and properties listed for completion, at most (each).
 VOCABULARY_LIMIT = 500
-#: Label properties, most preferred first.
-LABEL_PROPERTIES = (SKOS.prefLabel, RDFS.label, SCHEMA.name)
 
 _digests: dict[tuple[str, float, int], str] = {}
 _lock = threading.Lock()
@@ -66,7 +64,8 @@ def _labels_query(iris: list[str]) -> str:
 
 
 def labels(store, iris) -> dict[str, str]:
-    """The best label of each IRI that has one (skos:prefLabel, rdfs:label, schema:name;
+    """The best label of each IRI that has one (the resource pages' label properties in
+    their order: skos:prefLabel, rdfs:label, schema:name, schema:headline, dct:title;
     English or untagged first), in one trusted query."""
     wanted = sorted({i for i in iris if valid_iri(i)})
     if not wanted:
