@@ -24,7 +24,7 @@ serve: $(STAMP) editor
 validate: $(STAMP)
 	$(BIN)/python -m server validate
 
-## Install everything (incl. Debian chromium for the browser test, the node clients) and run the suite.
+## Install everything (incl. Debian chromium for the browser test, the node clients, the query editor) and run the suite.
 test: $(STAMP) browser clients editor
 	$(BIN)/python -m pytest
 
