@@ -21,7 +21,7 @@ from pathlib import Path
 
 from flask import current_app
 
-from ..store.describe import valid_iri
+from ..store import valid_iri
 from ..web.pages import LABEL_PROPERTIES      # the resource pages' own: same labels everywhere
 
 ASSET_DIR = Path(__file__).resolve().parent.parent / "static" / "editor"
