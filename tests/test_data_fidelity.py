@@ -216,6 +216,7 @@ PREFIXES = f"""PREFIX cpo: <{CPO}> PREFIX schema: <{SCHEMA}> PREFIX org: <{ORG}>
 PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX event: <{BASE}event/> PREFIX statement: <{BASE}statement/> PREFIX person: <{BASE}person/>
 PREFIX organization: <{BASE}organization/> PREFIX group: <{BASE}group/> PREFIX membership: <{BASE}membership/>
+PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
 """
 #: What the text says, or does not say, that the review found the data said otherwise:
 #: (audit item, ASK query, the answer the text supports).
@@ -234,6 +235,11 @@ AS_THE_TEXT_SAYS = [
      "ASK { event:cnrp-harassment-since-august cpo:actor ?who }", False),
     ("19: a 'senior CNRP official' is not recorded as a plain member",
      "ASK { ?m org:member person:sor-chandeth ; org:role cpo:Member }", False),
+    ("20: 'on Thursday' in an article written 28-31 August is the 30 August or the 6 September",
+     "ASK { event:kem-sokha-detention-hearing cpo:date ?d . ?d cpo:earliest ?e ; cpo:latest ?l"
+     " FILTER (?e <= '2018-08-30'^^xsd:date && ?l >= '2018-09-06'^^xsd:date) FILTER NOT EXISTS { ?d cpo:dateValue ?v } }", True),
+    ("20: 001 was written on one of 28-31 August, not only the 28th or 29th",
+     "ASK { ?article cpo:sourceFile '001_fcf4fcd8e1c12d88.txt' ; cpo:publicationDate/cpo:latest '2018-08-31'^^xsd:date }", True),
     ("22: the crackdown on 'Hun Sen's political foes and the media' is not said to concern the CNRP",
      "ASK { event:pre-election-crackdown cpo:concerns organization:cnrp }", False),
     ("22: 'former opposition spokesman' read as the CNRP's says why, quoting the article",
