@@ -26,7 +26,7 @@ def run_wrk(base_url: str, paths: list[str], accept: str, *, work: Path, duratio
     listing = work / "paths.txt"
     listing.write_text("\n".join(paths) + "\n")
     cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--timeout", "10s",
-           "-s", str(MIX_LUA), base_url, "--", str(listing), accept]
+           "-s", str(MIX_LUA), base_url, "--", str(listing), accept, str(threads)]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 60).stdout
     for line in out.splitlines():
         if line.startswith("WRK_JSON "):
@@ -68,6 +68,27 @@ def run_python(base_url: str, paths: list[str], accept: str, *, duration: int,
     elapsed = time.perf_counter() - started
     return {"tool": "python", **summarize(latencies, elapsed), "status_errors": errors[0],
             "socket_errors": 0}
+
+
+def repeated(run, repeats: int, server_pid: int | None) -> dict:
+    """``run()`` (one load run) ``repeats`` times: the median of each figure, the spread
+    (min-max) of requests/s, and for each run the load average before/after and the
+    cores other processes took during it (``bench.quiet``)."""
+    from .quiet import ForeignCpu
+    runs = []
+    for _ in range(repeats):
+        with ForeignCpu(server_pid) as watch:
+            one = run()
+        runs.append({**one, **watch.result()})
+    med = {key: round(statistics.median(r[key] for r in runs), 3)
+           for key in ("rps", "p50_ms", "p90_ms", "p99_ms", "max_ms")}
+    rps = [r["rps"] for r in runs]
+    return {"tool": runs[0]["tool"], **med, "rps_min": min(rps), "rps_max": max(rps),
+            "spread": round((max(rps) - min(rps)) / med["rps"], 3) if med["rps"] else None,
+            "status_errors": sum(r.get("status_errors", 0) for r in runs),
+            "socket_errors": sum(r.get("socket_errors", 0) for r in runs),
+            "foreign_cores_max": max(r["foreign_cores"] for r in runs),
+            "load_before": runs[0]["load_before"], "runs": runs}
 
 
 def summarize(latencies: list[float], elapsed: float) -> dict:
