@@ -292,8 +292,8 @@ def render(results: dict) -> str:
             "server gets the same quads (the peers one N-Quads file, ours the data folder).",
             "- Servers run one at a time on 127.0.0.1. Ours: `python -m server serve` on a "
             "persistent Oxigraph store (`KG_STORE_PATH`), with its default protections "
-            "(sandbox, timeouts, row cap); oxigraph: `oxigraph serve-read-only "
-            "--union-default-graph` after `oxigraph load`; rdflib-endpoint: "
+            "(sandbox, timeouts, row cap); oxigraph: `oxigraph serve-read-only` after "
+            "`oxigraph load`, in two configurations (below); rdflib-endpoint: "
             "`rdflib-endpoint serve all.nq` (one uvicorn process, rdflib in memory).",
             f"- Load: {'a Python load generator' if args['python_load'] else 'wrk'}, "
             f"2 threads, 16 connections, {args['duration']} s per request family, cycling through "

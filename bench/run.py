@@ -377,7 +377,12 @@ def snapshot_schema(work: Path) -> None:
 def main(argv=None) -> int:
     args = parse_args(argv)
     if args.render:                       # the report text changed, the figures did not
-        Path(args.report).write_text(report.render(json.loads(Path(args.render).read_text())))
+        results = json.loads(Path(args.render).read_text())
+        if report.disturbances(results) and not args.force:
+            print(f"{args.render} was measured on a machine that was not quiet: "
+                  "--force to write the report anyway", file=sys.stderr)
+            return 3
+        Path(args.report).write_text(report.render(results))
         print(f"report written to {args.report} from {args.render}")
         return 0
     work = Path(args.work)
