@@ -105,6 +105,9 @@ DEFAULTS: dict[str, object] = {
     # Rendered resource descriptions kept per process (entries; 0 turns it off) and bytes.
     "RESPONSE_CACHE_ENTRIES": 4096,
     "RESPONSE_CACHE_BYTES": 64 * 1024 * 1024,
+    # Replay a repeated resource answer whole, before Flask runs (server/web/front.py;
+    # same bounds as the response cache, off with it).
+    "FRONT_CACHE": True,
     # Rendered dataset dumps kept per process (entries; 0 turns it off) and bytes; a dump
     # larger than the byte bound is written anew for each request.
     "DUMP_CACHE_ENTRIES": 8,

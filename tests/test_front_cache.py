@@ -178,8 +178,9 @@ def test_distinct_host_values_over_http_keep_the_front_cache_size(app, live_serv
     assert len(front.cache) == before
 
 
-def test_no_front_cache_when_the_response_cache_is_off(config):
+@pytest.mark.parametrize("setting", [{"RESPONSE_CACHE_ENTRIES": 0}, {"FRONT_CACHE": False}])
+def test_no_front_cache_when_it_or_the_response_cache_is_off(config, setting):
     from server import create_app
-    app = create_app({**config, "RESPONSE_CACHE_ENTRIES": 0})
+    app = create_app({**config, **setting})
     assert EXTENSION not in app.extensions
     assert app.test_client().get(PERSON + ".ttl").status_code == 200

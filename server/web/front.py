@@ -27,7 +27,8 @@ Headers are replayed as the normal path set them (CORS, security headers, ``Vary
 ETag, Last-Modified, Cache-Control: all computed from the key's inputs and from the
 store, which does not change while a process runs); tests/test_front_cache.py compares
 both paths header by header over HTTP. Bounded like the response cache it sits in front
-of (``RESPONSE_CACHE_ENTRIES``, ``RESPONSE_CACHE_BYTES``; 0 entries turns both off); a
+of (``RESPONSE_CACHE_ENTRIES``, ``RESPONSE_CACHE_BYTES``; 0 entries turns both off,
+``FRONT_CACHE = False`` this one only); a
 client sending many ``Accept`` values only evicts answers, which are then rebuilt.
 """
 from __future__ import annotations
@@ -135,9 +136,9 @@ class FrontCache:
 
 def init_app(app) -> None:
     """Put the front cache in front of ``app.wsgi_app`` (outermost: it sees the request
-    as the client sent it), unless the response cache is off."""
+    as the client sent it), unless it (``FRONT_CACHE``) or the response cache is off."""
     entries = int(app.config["RESPONSE_CACHE_ENTRIES"])
-    if entries > 0:
+    if entries > 0 and app.config.get("FRONT_CACHE", True):
         front = FrontCache(app.wsgi_app, entries, int(app.config["RESPONSE_CACHE_BYTES"]),
                            public_url=bool(app.config.get("PUBLIC_URL")),
                            trusted_hosts=bool(app.config.get("TRUSTED_HOSTS")))
