@@ -304,7 +304,8 @@ def render(results: dict) -> str:
             f"One-at-a-time latency: {args['sequential']} sequential requests.",
             "- Caches (ours): the data does not change while a server runs, so each server "
             "process keeps a bounded LRU of rendered resource descriptions "
-            "(`server/web/cache.py`, key: IRI, format, incoming page, request base) and of "
+            "(`server/web/cache.py`, key: IRI, format, incoming page, request base), replayed "
+            "whole before Flask runs by the front cache (`server/web/front.py`, same bounds), and of "
             "serialized SPARQL answers (`server/store/__init__.py`, key: query text, format, "
             "dataset, row cap; never for NOW/RAND/UUID/STRUUID/BNODE). The load cycles through "
             "200 subjects, so after the first lap most answers come from these caches. "
