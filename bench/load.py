@@ -88,7 +88,8 @@ def repeated(run, repeats: int, server_pid: int | None) -> dict:
             "status_errors": sum(r.get("status_errors", 0) for r in runs),
             "socket_errors": sum(r.get("socket_errors", 0) for r in runs),
             "foreign_cores_max": max(r["foreign_cores"] for r in runs),
-            "load_before": runs[0]["load_before"], "runs": runs}
+            "load_before": runs[0]["load_before"],
+            "load_during_max": max(r["load_during_max"] for r in runs), "runs": runs}
 
 
 def summarize(latencies: list[float], elapsed: float) -> dict:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import resource
+import threading
 import time
 from pathlib import Path
 
@@ -54,7 +55,8 @@ def _own_seconds() -> float:
 
 
 class ForeignCpu:
-    """Measure, around one run, the cores other processes used:
+    """Measure, around one run, the cores other processes used and the 1-minute load
+    average before, during (sampled every 0.5 s, its maximum) and after:
     ``with ForeignCpu(server_pid) as watch: ...; watch.result()``."""
 
     def __init__(self, server_pid: int | None):
@@ -62,12 +64,22 @@ class ForeignCpu:
 
     def __enter__(self):
         self.load_before = loadavg()
+        self.load_during: list[float] = []
+        self.stop = threading.Event()
+        self.sampler = threading.Thread(target=self._sample, daemon=True)
+        self.sampler.start()
         self.t0 = time.monotonic()
         self.busy0, self.own0 = _busy_seconds(), _own_seconds()
         self.server0 = _tree_cpu_seconds(self.server_pid)
         return self
 
+    def _sample(self):
+        while not self.stop.wait(0.5):
+            self.load_during.append(round(os.getloadavg()[0], 2))
+
     def __exit__(self, *exc):
+        self.stop.set()
+        self.sampler.join()
         self.elapsed = time.monotonic() - self.t0
         self.busy = _busy_seconds() - self.busy0
         self.own = _own_seconds() - self.own0
@@ -80,6 +92,7 @@ class ForeignCpu:
     def result(self) -> dict:
         foreign = max(0.0, self.busy - self.own - self.server)
         return {"load_before": self.load_before, "load_after": self.load_after,
+                "load_during_max": max(self.load_during, default=self.load_after[0]),
                 "server_cores": round(self.server / self.elapsed, 2),
                 "foreign_cores": round(foreign / self.elapsed, 2)}
 

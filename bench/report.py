@@ -98,7 +98,7 @@ def _deref_family(server: str) -> str:
 
 def _requests_table(size: dict, key: str = "requests") -> list[str]:
     lines = ["| server | request | paths | req/s median (min-max) | p50 ms | p99 ms | max ms | errors "
-             "| others' cores (max) | load before | one-at-a-time p50 / p99 ms |",
+             "| others' cores (max) | load before (1, 5, 15 min) / max during | one-at-a-time p50 / p99 ms |",
              "|---|---|---:|---:|---:|---:|---:|---:|---:|---|---|"]
     for server in SERVERS:
         families = _get(size, server, key, default={}) or {}
@@ -111,7 +111,8 @@ def _requests_table(size: dict, key: str = "requests") -> list[str]:
             spread = (f" ({_fmt(ld['rps_min'])}-{_fmt(ld['rps_max'])})" if "rps_min" in ld else "")
             lines.append(f"| {server} | {family} | {entry.get('paths', '')} | {_fmt(ld['rps'])}{spread} | "
                          f"{ld['p50_ms']} | {ld['p99_ms']} | {ld['max_ms']} | {errors} | "
-                         f"{ld.get('foreign_cores_max', '')} | {ld.get('load_before', '')} | "
+                         f"{ld.get('foreign_cores_max', '')} | {ld.get('load_before', '')} / "
+                         f"{ld.get('load_during_max', '')} | "
                          f"{seq.get('p50_ms', '')} / {seq.get('p99_ms', '')} |")
     return lines
 
