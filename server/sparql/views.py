@@ -52,6 +52,10 @@ def endpoint():
         fmt = negotiate(accept(), _offers(checked.kind), req.format)
         if fmt is HTML:
             return render_results(req.query, checked, dataset)
+        from ..store import get_store
+        if request.method in ("GET", "HEAD") and get_store().caches_answer(checked.runnable):
+            from ..web.front import mark           # a 200 answer may be replayed (web/front.py)
+            mark(request.environ)
         return answer_response(execute.run(checked, fmt, dataset))
     except KGError as exc:
         if not wants_html:

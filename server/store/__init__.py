@@ -160,6 +160,11 @@ class Store:
 
     # -- untrusted queries (worker pool) -------------------------------------
 
+    def caches_answer(self, query: str) -> bool:
+        """Is the answer of ``query`` kept in the answer cache (and the same for every
+        request with this text, format and dataset)?"""
+        return self.answers.max_entries > 0 and cacheable(query)
+
     def protocol_query(self, query: str, *, result_format: Format,
                        default_graph_uris: Sequence[str] = (),
                        named_graph_uris: Sequence[str] = (),
@@ -172,7 +177,7 @@ class Store:
         worker and cannot run long. ``client`` (an address) may have at most
         ``client_max_queries`` queries in the pool at once (TooManyQueries, 429)."""
         key = (query, result_format.name, tuple(default_graph_uris), tuple(named_graph_uris), max_rows)
-        use_cache = self.answers.max_entries > 0 and cacheable(query)
+        use_cache = self.caches_answer(query)
         if use_cache:
             answer = self.answers.get(key)
             if answer is not None:

@@ -1,5 +1,6 @@
-"""The front cache: a complete answer (status, headers, body) to a resource GET/HEAD,
-replayed before Flask's request context, routing, negotiation and hooks run.
+"""The front cache: a complete answer (status, headers, body) to a resource GET/HEAD or
+a SPARQL GET/HEAD whose answer the store caches, replayed before Flask's request
+context, routing, negotiation and hooks run.
 
 A cached dereference costs a dictionary lookup inside the view, but the machinery
 around it (request context, URL matching, content negotiation, the ``http.finish``
@@ -19,9 +20,11 @@ sends them again to a request that cannot get another answer:
   precondition or range (``If-None-Match``, ``If-Modified-Since``, ``If-Match``,
   ``If-Unmodified-Since``, ``Range``, ``If-Range``: 304, 412, 206 and 416 stay Flask's),
   a cookie or credentials, any other method, a key field longer than ``MAX_FIELD``;
-- only answers the resource view marked as cacheable (``mark()``: it answered from or
-  into the response cache) with status 200 are kept, so 404s, documents, SPARQL and
-  search answers always take the normal path.
+- only 200 answers a view marked as cacheable (``mark()``) are kept: a resource
+  description (it answers from or into the response cache), a SPARQL answer the store
+  keeps in its answer cache (``Store.caches_answer``: no NOW/RAND/UUID..., not the HTML
+  page; a cached answer never takes a per-client query slot, so none is skipped); 404s,
+  documents, dumps, HTML result pages and search answers always take the normal path.
 
 Headers are replayed as the normal path set them (CORS, security headers, ``Vary``,
 ETag, Last-Modified, Cache-Control: all computed from the key's inputs and from the
