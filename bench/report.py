@@ -337,7 +337,8 @@ def render(results: dict) -> str:
                         for s_ in results["sizes"] if "cold" in s_)
             + "); wrk's threads start half a list apart, so no request finds its answer cached.",
             "- oxigraph: `oxigraph` is its best configuration, the union of the named graphs "
-            "materialized in the default graph at load (`oxigraph update` INSERT), as our store "
+            "materialized in the default graph at load (each quad loaded again as a default-graph "
+            "triple), as our store "
             "does, served without a flag; `oxigraph-union-flag` is `serve-read-only "
             "--union-default-graph` (a union computed per query).",
             "", "## Targets (issue 13)", ""]
