@@ -165,9 +165,12 @@ def test_long_or_crafted_key_fields_are_not_cached():
     assert front.key(plain) is not None
     for change in ({"HTTP_ACCEPT": "text/turtle," * 100}, {"HTTP_COOKIE": "a=b"},
                    {"REQUEST_METHOD": "POST"}, {"HTTP_HOST": "bad host"}, {"HTTP_HOST": "a/b"},
-                   {"HTTP_HOST": "localhost:9999"}, {"HTTP_HOST": "127.0.0.1"}):
+                   {"HTTP_HOST": "localhost:9999"}, {"HTTP_HOST": "127.0.0.1"},
+                   {"CONTENT_LENGTH": "5"}, {"CONTENT_TYPE": "application/x-www-form-urlencoded"},
+                   {"HTTP_TRANSFER_ENCODING": "chunked"}):
         assert front.key({**plain, **change}) is None, change
     assert front.key({**plain, "HTTP_HOST": "localhost:8080"}) is not None
+    assert front.key({**plain, "CONTENT_LENGTH": "0", "CONTENT_TYPE": ""}) is not None
     del plain["HTTP_HOST"]
     assert front.key(plain) is None
 

@@ -19,7 +19,8 @@ sends them again to a request that cannot get another answer:
 - requests the normal path answers per request are never served here: any
   precondition or range (``If-None-Match``, ``If-Modified-Since``, ``If-Match``,
   ``If-Unmodified-Since``, ``Range``, ``If-Range``: 304, 412, 206 and 416 stay Flask's),
-  a cookie or credentials, any other method, a key field longer than ``MAX_FIELD``;
+  a cookie or credentials, a body or a Content-Type, any other method, a key field
+  longer than ``MAX_FIELD``;
 - only 200 answers a view marked as cacheable (``mark()``) are kept: a resource
   description (it answers from or into the response cache), a SPARQL answer the store
   keeps in its answer cache (``Store.caches_answer``: no NOW/RAND/UUID..., not the HTML
@@ -48,7 +49,7 @@ MARK = "kg.front_cacheable"
 #: Request headers whose answer is computed per request: never from this cache.
 PER_REQUEST = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_IF_MATCH",
                "HTTP_IF_UNMODIFIED_SINCE", "HTTP_RANGE", "HTTP_IF_RANGE", "HTTP_COOKIE",
-               "HTTP_AUTHORIZATION")
+               "HTTP_AUTHORIZATION", "HTTP_TRANSFER_ENCODING")
 #: Everything of the environ the answer depends on (besides the data, the config and
 #: the Host header, see ``FrontCache.host``).
 KEY_FIELDS = ("REQUEST_METHOD", "PATH_INFO", "QUERY_STRING", "SCRIPT_NAME", "wsgi.url_scheme",
@@ -103,6 +104,8 @@ class FrontCache:
         for name in PER_REQUEST:
             if name in environ:
                 return None
+        if environ.get("CONTENT_LENGTH") not in (None, "", "0") or environ.get("CONTENT_TYPE"):
+            return None                          # a GET with a body: the normal path judges it
         host = self.host(environ)
         if host is None:
             return None
