@@ -328,8 +328,8 @@ def render(results: dict) -> str:
             f"{args['duration']} s, with the min-max of requests/s beside it. Before each run the "
             "load average is recorded; during it, the CPU time of every other process (not the "
             "server's process tree, not wrk, not the harness): `others' cores`.",
-            "- Modes: hot cycles through 200 sampled subjects (after the first lap our answer "
-            "caches serve most requests); cold cycles through more distinct subjects, and "
+            f"- Modes: hot cycles through 200 sampled subjects, after an untimed {args.get('warmup', 0)} s "
+            "run (our answer caches then serve them); cold cycles through more distinct subjects, and "
             "moderate query texts, than our caches hold per process ("
             + "; ".join(f"{s_['size']:,}: {s_['cold']['subjects']:,} subjects for caches of "
                         f"{', '.join(f'{k}={v:,}' for k, v in s_['cold']['cache_entries'].items())}"

@@ -113,6 +113,9 @@ def measure(server: Server, base_url: str, modes: dict[str, dict[str, tuple[list
                                                               args.sequential)
             use_wrk = load.wrk_available() and not args.python_load
             runner = load.run_wrk if use_wrk else load.run_python
+            if mode == "hot" and args.warmup:       # steady state: the answers are cached
+                runner(base_url, family_paths, accept, work=work / mode / family,
+                       duration=args.warmup)
             entry["load"] = load.repeated(
                 lambda: runner(base_url, family_paths, accept, work=work / mode / family,
                                duration=args.duration), args.repeats, pid)
@@ -329,6 +332,9 @@ def parse_args(argv=None):
                    default=[100_000, 1_000_000],
                    help="comma-separated quad counts (default 100000,1000000)")
     p.add_argument("--duration", type=int, default=5, help="seconds of each load run (default 5)")
+    p.add_argument("--warmup", type=int, default=2,
+                   help="seconds of an untimed load run before each hot-mode figure, for every "
+                        "server (default 2; the cold mode has none)")
     p.add_argument("--repeats", type=int, default=3,
                    help="load runs per figure; the report gives their median and min-max (default 3)")
     p.add_argument("--modes", default="hot,cold", type=lambda s: s.split(","),
