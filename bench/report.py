@@ -125,6 +125,9 @@ def disturbances(results: dict) -> list[str]:
     limit = args.get("quiet_load", QUIET_LOAD)
     spread_limit = args.get("max_spread", MAX_PEER_SPREAD)
     out = []
+    if args.get("repeats", 3) < 3:
+        out.append(f"{args['repeats']} run(s) per figure: a median of at least 3 with its spread "
+                   "is what the report stands on")
     before = results.get("load_before")
     if before and before[0] > limit:
         out.append(f"1-minute load average {before[0]} (above {limit}) when the benchmark began")
