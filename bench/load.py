@@ -116,11 +116,19 @@ def sequential_latency(base_url: str, paths: list[str], accept: str, count: int)
             "mean_ms": round(1000 * statistics.fmean(latencies), 3)}
 
 
-def check_paths(base_url: str, paths: list[str], accept: str) -> list[str]:
-    """The paths (of the first few) that do not answer 2xx: a load run on errors is void."""
+def check_paths(base_url: str, paths: list[str], accept: str, drain: float = 60.0) -> list[str]:
+    """The paths (of the first few) that do not answer 2xx: a load run on errors is void.
+    A 429 or 503 (the queries of the previous load run still occupy the server's
+    workers) is asked again for up to ``drain`` seconds: each run starts on a server
+    that finished the last one's work."""
     bad = []
+    deadline = time.monotonic() + drain
     for path in paths[:5]:
-        r = requests.get(base_url + path, headers={"Accept": accept}, timeout=60)
+        while True:
+            r = requests.get(base_url + path, headers={"Accept": accept}, timeout=60)
+            if r.status_code not in (429, 503) or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
         if not r.ok:
             bad.append(f"{r.status_code} {path[:120]}: {r.text[:200]}")
     return bad
