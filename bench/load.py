@@ -85,6 +85,7 @@ def repeated(run, repeats: int, server_pid: int | None) -> dict:
     rps = [r["rps"] for r in runs]
     return {"tool": runs[0]["tool"], **med, "rps_min": min(rps), "rps_max": max(rps),
             "spread": round((max(rps) - min(rps)) / med["rps"], 3) if med["rps"] else None,
+            "requests": sum(r.get("requests", 0) for r in runs),
             "status_errors": sum(r.get("status_errors", 0) for r in runs),
             "socket_errors": sum(r.get("socket_errors", 0) for r in runs),
             "foreign_cores_max": max(r["foreign_cores"] for r in runs),

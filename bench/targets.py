@@ -10,14 +10,21 @@ MODES = ("hot", "cold")
 BEST, UNION = "oxigraph", "oxigraph-union-flag"
 
 
-def _rps(size: dict | None, server: str, family: str, mode: str) -> float | None:
-    entry = (size or {}).get(server, {}).get("requests" if mode == "hot" else "cold", {})
-    return ((entry.get(family) or {}).get("load") or {}).get("rps")
+#: A figure with more failed requests than this (non-2xx, socket errors) is no figure.
+MAX_ERRORS = 0.01
 
 
 def _p(size: dict | None, server: str, family: str, mode: str, key: str) -> float | None:
     entry = (size or {}).get(server, {}).get("requests" if mode == "hot" else "cold", {})
-    return ((entry.get(family) or {}).get("load") or {}).get(key)
+    ld = (entry.get(family) or {}).get("load") or {}
+    failed = ld.get("status_errors", 0) + ld.get("socket_errors", 0)
+    if failed > MAX_ERRORS * max(ld.get("requests", 0), 1):
+        return None
+    return ld.get(key)
+
+
+def _rps(size: dict | None, server: str, family: str, mode: str) -> float | None:
+    return _p(size, server, family, mode, "rps")
 
 
 def _verdict(oks: list[bool | None]) -> str:
@@ -89,7 +96,8 @@ def rows(results: dict) -> list[tuple[str, str, str, str, str]]:
 
 
 def render(results: dict) -> list[str]:
-    lines = ["| target | mode | measured | vs oxigraph, best configuration | vs oxigraph, union flag |",
+    lines = [f"A figure with more than {MAX_ERRORS:.0%} failed requests counts as not measured (n/a).", "",
+             "| target | mode | measured | vs oxigraph, best configuration | vs oxigraph, union flag |",
              "|---|---|---|---|---|"]
     lines += [f"| {t} | {m} | {meas} | {vb} | {vu} |" for t, m, meas, vb, vu in rows(results)]
     lines += ["", "Search (issue 12, `GET /search?q=...&format=json`, ours, not a target):", "",

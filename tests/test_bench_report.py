@@ -46,6 +46,12 @@ def test_the_two_oxigraph_configurations_get_their_own_verdicts(ox, oxu, expecte
     assert verdicts(results)[("uncached moderate", "hot")] == expected
 
 
+def test_a_figure_with_failed_requests_is_no_figure():
+    results = {"sizes": [size(100_000), size(1_000_000)]}
+    results["sizes"][0]["ours"]["requests"]["cheap"]["load"].update(requests=1000, status_errors=50)
+    assert verdicts(results)[("cached cheap", "hot")] == ("not measured", "not measured")
+
+
 def test_a_missing_size_is_not_measured_rather_than_met():
     v = verdicts({"sizes": [size(100_000)]})
     assert v[("cached cheap", "hot")] == ("not measured", "not measured")
