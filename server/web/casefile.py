@@ -161,6 +161,12 @@ def duration_text(lexical: str) -> str:
     return " ".join(parts)
 
 
+def _precision_cut(precision: str | None) -> int:
+    """How many characters of an ISO date a precision label keeps ("year" -> 4)."""
+    p = (precision or "").lower()
+    return 4 if ("year" in p or "decade" in p) else 7 if "month" in p else 10
+
+
 def _plural(n: int, unit: str) -> str:
     return f"{n} {unit}" + ("" if n == 1 else "s")
 
@@ -378,12 +384,14 @@ def _report(row: dict, sort_fallback: str = "9999") -> Report:
     def s(key):
         return str(row[key]) if key in row else None
     value, earliest, latest = s("value"), s("earliest"), s("latest")
+    cut = _precision_cut(s("precision"))
+    lo, hi = (earliest or "")[:cut], (latest or "")[:cut]
     if value:
         text = value
     elif earliest and latest:
-        text = earliest if earliest == latest else f"{earliest} – {latest}"
+        text = lo if lo == hi else f"{lo} – {hi}"
     elif earliest or latest:
-        text = f"{earliest} or later" if earliest else f"{latest} or earlier"
+        text = f"{lo} or later" if earliest else f"{hi} or earlier"
     else:
         text = s("asReported") or "date not worked out"
     return Report(text=text, precision=s("precision"), basis=s("basis") or (local_name(s("basisIri")) if
