@@ -43,9 +43,28 @@ def test_the_table_lists_every_dated_event_once(timeline, live_server):
     assert f"The events ({len(expected)})" in timeline
 
 
+def svgs(text: str) -> list[str]:
+    return re.findall(r"<svg\b.*?</svg>", text, flags=re.S)
+
+
+def test_every_dated_event_has_a_lane_and_long_gaps_break_the_axis(timeline):
+    pictures = svgs(timeline)
+    titles = [re.search(r"<title>([^<]*)</title>", svg).group(1) for svg in pictures]
+    assert titles == ["Timeline of the dated events, 1975–1979", "Timeline of the dated events, 2007–2024"]
+    lanes = [href for svg in pictures for href in re.findall(r'<a href="([^"]+)">', svg)]
+    assert sorted(lanes) == sorted(table_rows(timeline))
+    assert "Years without any event are left out between the pictures." in timeline
+
+
+def test_a_start_and_an_end_are_one_range(timeline):
+    first = svgs(timeline)[0]
+    (bar,) = re.findall(r"<rect\b[^>]*><title>Killings under the Khmer Rouge, 1975-79: ([^<]*)</title>", first)
+    assert bar == "1975 – 1979 (year), stated"
+
+
 def test_the_svg_draws_the_events_with_inferred_dates_dashed(timeline):
-    svg = timeline[timeline.index("<svg"):timeline.index("</svg>") + 6]
-    assert 'role="group"' in svg and "<title>Timeline of every dated event</title>" in svg
+    svg = "".join(svgs(timeline))
+    assert 'role="group"' in svg
     marks = re.findall(r"<(rect|circle)\b([^>]*)><title>([^<]*)</title>", svg)
     assert len(marks) >= 40
     by_title = {title: (tag, attrs) for tag, attrs, title in marks}
@@ -99,3 +118,20 @@ def test_only_html_is_offered(live_server, accept):
 def test_stray_parameters_are_ignored(live_server, query):
     r = requests.get(live_server + "/timeline" + query, headers={"Accept": "text/html"}, timeout=30)
     assert r.status_code == 200 and "dataset-timeline" in r.text
+
+
+def _entry(label: str, *texts: str):
+    from server.web.timeline import Entry, When
+    return Entry(label, label, None, [], [When(t, "year", "stated", None, None, t[:4] + "-01-01") for t in texts])
+
+
+@pytest.mark.parametrize("years, expected", [
+    ((["2000"], ["2004"]), ["2000–2004"]),                  # a 4-year gap: one picture
+    ((["2000"], ["2005"]), ["2000", "2005"]),               # 5 years: the axis breaks
+    ((["1975 – 1979"], ["1983"], ["2010"]), ["1975–1983", "2010"]),   # a range's end counts
+    ((), []),
+])
+def test_periods_break_at_gaps_of_five_years(years, expected):
+    from server.web.timeline_page import periods
+    entries = [_entry(f"e{i}", *texts) for i, texts in enumerate(years)]
+    assert [label for label, _ in periods(entries)] == expected

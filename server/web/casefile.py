@@ -63,6 +63,7 @@ class Report:
     sources: list[SourceRef] = field(default_factory=list)
     earliest: str | None = None
     latest: str | None = None
+    alternatives: list[Report] = field(default_factory=list)   # the date under each reading
 
 
 @dataclass
@@ -435,13 +436,10 @@ def collect_dates(store, subjects, cpo: str, inherit, refs, names: _Names) -> di
         listed = []
         for key, rep in found.items():
             rep.sources = _sources(graphs[(e, key)], refs)
+            rep.alternatives = sorted(by_date.get(key[0], []), key=lambda r: r.reading or "")
             listed.append(rep)
-            for alt in sorted(by_date.get(key[0], []), key=lambda r: r.reading or ""):
-                alt.role, alt.sources = rep.role, rep.sources
-                listed.append(alt)
         # the event's own dates first, then start, end; by date within each
-        listed.sort(key=lambda r: ({None: 0, "from": 1, "until": 2}.get(r.role, 3), r.reading is not None,
-                                   r.sort_key, r.text))
+        listed.sort(key=lambda r: ({None: 0, "from": 1, "until": 2}.get(r.role, 3), r.sort_key, r.text))
         out[e] = listed
     return out
 

@@ -10,6 +10,7 @@ and disagreeing reports are kept apart, each with its article).
 """
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -88,18 +89,51 @@ def build_rows(store, base: str, cpo: str, subject: tuple[str, ...], inherit: tu
     return rows, len(kinds) - len(rows)
 
 
+#: Years without any event that break the picture into separate periods.
+GAP_YEARS = 5
+
+
+def _when(r: casefile.Report, text: str | None = None) -> When:
+    return When(text=text or r.text, precision=r.precision, basis=r.basis, note=r.note,
+                as_reported=r.as_reported, sort_key=r.sort_key, via=r.via)
+
+
 def svg_entries(rows: list[TimelineRow]) -> list[Entry]:
-    """The rows as ``timeline.Entry`` objects for ``timeline_svg.render_svg``."""
+    """The rows as ``timeline.Entry`` objects for ``timeline_svg.render_svg``; an event
+    with one start and one end is one range."""
     out = []
     for row in rows:
+        starts = [r for r in row.reports if r.role == "from"]
+        ends = [r for r in row.reports if r.role == "until"]
         whens = []
-        for r in row.reports:
-            when = When(text=r.text, precision=r.precision, basis=r.basis, note=r.note,
-                        as_reported=r.as_reported, sort_key=r.sort_key, via=r.via)
-            if when not in whens:
-                whens.append(when)
+        if len(starts) == 1 and len(ends) == 1 and not [r for r in row.reports if r.role not in ("from", "until")]:
+            whens.append(_when(starts[0], f"{starts[0].text} – {ends[0].text}"))
+            if "infer" in (ends[0].basis or "").lower():
+                whens[0].basis = ends[0].basis
+        else:
+            for r in row.reports:
+                when = _when(r)
+                if when not in whens:
+                    whens.append(when)
         out.append(Entry(row.event, row.label, row.kind, [], whens, [], row.href))
     return out
+
+
+def periods(entries: list[Entry]) -> list[tuple[str, list[Entry]]]:
+    """The entries cut where ``GAP_YEARS`` or more years pass without an event (a broken
+    axis: each period gets its own picture), each with its years ("1975–1979")."""
+    out: list[tuple[int, int, list[Entry]]] = []
+    for entry in entries:           # sorted by their first date
+        years = [int(w.sort_key[:4]) for w in entry.dates if w.sort_key[:4].isdigit() and w.sort_key[:4] != "9999"]
+        years += [int(y) for w in entry.dates for y in re.findall(r"\b(\d{4})\b", w.text)]
+        if not years:
+            continue
+        lo, hi = min(years), max(years)
+        if out and lo - out[-1][1] < GAP_YEARS:
+            out[-1] = (out[-1][0], max(out[-1][1], hi), out[-1][2] + [entry])
+        else:
+            out.append((lo, hi, [entry]))
+    return [(f"{lo}–{hi}" if lo != hi else str(lo), group) for lo, hi, group in out]
 
 
 @bp.route("/timeline")
@@ -111,7 +145,7 @@ def dataset_timeline():
     subject = tuple(casefile.expand(s, prefixes) for s in cfg.get("subject", ()))
     inherit = tuple(casefile.expand(n, prefixes) for n in current_app.config["TIMELINE_INHERIT_DATE"])
     rows, undated = build_rows(get_store(), base, dataset_namespaces(base)["cpo"], subject, inherit)
-    html = render_template("timeline_page.html", rows=rows, undated=undated, entries=svg_entries(rows),
+    html = render_template("timeline_page.html", rows=rows, undated=undated, periods=periods(svg_entries(rows)),
                            site_title=current_app.config["SITE_TITLE"])
     resp = Response(html, content_type=HTML.content_type)
     resp.headers["Content-Location"] = "/timeline"
