@@ -74,9 +74,11 @@ def test_a_case_summary_without_disagreement_has_no_conflict_mark(live_server):
     root = page(live_server, "/person/sam-serey")
     _kind, tr = case_rows(root)["Denmark grants Sam Serey asylum"]
     assert "conflict" not in tr.classes and not tr.find_all("p", cls="disagree")
-    # two articles give the same date node: one report naming both
+    # two articles give the same date node: one report; the row's sources name both, and
+    # the report does not repeat them
     (only,) = reports(tr)
-    assert only["date"] == "2011" and [t for t, _ in only["sources"]] == [CAMBOJA, KNLF_REPORT]
+    assert only["date"] == "2011" and only["sources"] == [] and "reported by" not in only["text"]
+    assert [t for t, _ in tr.find("td", cls="sources-cell").links()] == [CAMBOJA, KNLF_REPORT]
 
 
 # -- Sam Serey: verdicts, sentences dated by their verdicts, the pardon -------------------------
