@@ -275,3 +275,17 @@ def test_durations_read_as_words(lexical, words):
 ])
 def test_basis_keys(iri, key):
     assert basis_key(iri) == key
+
+
+class _NoStore:
+    def select(self, query):
+        raise AssertionError("an IRI that cannot be written in a query reached the store")
+
+
+@pytest.mark.parametrize("iri", ["", "https://x.example/a>b", "https://x.example/a b", 'https://x.example/"',
+                                 "https://x.example/{}", "https://x.example/\\\\", "https://x.example/\x00"])
+def test_an_iri_that_cannot_go_in_a_query_gets_an_empty_case_file(iri):
+    from server.web.casefile import build_case_file
+    case = build_case_file(_NoStore(), iri, "https://x.example/", "https://x.example/o#",
+                           {"root": "o:E", "kinds": (), "subject": ("o:about",), "details": ()}, {"o": "https://x.example/o#"})
+    assert not case

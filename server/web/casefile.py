@@ -37,6 +37,8 @@ NAME_PROPERTIES = ("http://www.w3.org/2004/02/skos/core#prefLabel", "http://www.
                    "https://schema.org/name", "https://schema.org/headline")
 _DURATION = re.compile(r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?$")
 _XSD = "http://www.w3.org/2001/XMLSchema#"
+#: What an IRIREF may not hold (SPARQL 1.1 grammar): such an IRI is never put in a query.
+_UNSAFE = re.compile(r'[\x00-\x20<>"{}|^`\\]')
 
 
 # -- view model ----------------------------------------------------------------------
@@ -497,7 +499,10 @@ def kinds_in_order(store, cpo: str, casefile: dict, prefixes: dict[str, str]) ->
 
 def build_case_file(store, iri: str, base: str, cpo: str, casefile: dict, prefixes: dict[str, str],
                     inherit: tuple[str, ...] = ()) -> CaseFile:
-    """The case file of ``iri`` (empty when nothing in the store makes one)."""
+    """The case file of ``iri`` (empty when nothing in the store makes one, or when ``iri``
+    could not be written in a query: it is put between ``<`` and ``>``)."""
+    if not iri or _UNSAFE.search(iri):
+        return CaseFile([], [], [], [])
     refs = articles(store, base)
     names, prop_names = _Names(store, base), _Names(store, base)
     kinds = kinds_in_order(store, cpo, casefile, prefixes)
