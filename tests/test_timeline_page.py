@@ -135,3 +135,11 @@ def test_periods_break_at_gaps_of_five_years(years, expected):
     from server.web.timeline_page import periods
     entries = [_entry(f"e{i}", *texts) for i, texts in enumerate(years)]
     assert [label for label, _ in periods(entries)] == expected
+
+
+def test_the_page_is_cached_and_answers_conditional_requests(live_server, timeline):
+    first = requests.get(live_server + "/timeline", headers={"Accept": "text/html"}, timeout=30)
+    assert first.text == timeline and first.headers.get("ETag")
+    again = requests.get(live_server + "/timeline", timeout=30,
+                         headers={"Accept": "text/html", "If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304 and again.content == b""

@@ -336,7 +336,7 @@ SELECT DISTINCT ?grp ?g ?count ?qualifier ?claimed ?hedge ?description WHERE {{
 
 # -- building ------------------------------------------------------------------------
 
-class _Names:
+class Names:
     """Labels of terms, fetched in batches from the store."""
 
     def __init__(self, store, base: str):
@@ -374,7 +374,7 @@ def articles(store, base: str) -> dict[str, SourceRef]:
     return {g: SourceRef(_pick(titles[g]) or local_name(a), local_link(a, base)) for g, a in article.items()}
 
 
-def _sources(graphs, refs: dict[str, SourceRef]) -> list[SourceRef]:
+def source_refs(graphs, refs: dict[str, SourceRef]) -> list[SourceRef]:
     out = []
     for g in sorted(set(graphs)):
         ref = refs.get(g) or SourceRef(local_name(g), None)
@@ -403,7 +403,7 @@ def _report(row: dict, sort_fallback: str = "9999") -> Report:
                   earliest=earliest, latest=latest)
 
 
-def collect_dates(store, subjects, cpo: str, inherit, refs, names: _Names) -> dict[str, list[Report]]:
+def collect_dates(store, subjects, cpo: str, inherit, refs, names: Names) -> dict[str, list[Report]]:
     """subject -> its date reports (one per date node and role; sources merged)."""
     reports: dict[str, dict[tuple, Report]] = defaultdict(dict)
     graphs: dict[tuple, set] = defaultdict(set)
@@ -437,7 +437,7 @@ def collect_dates(store, subjects, cpo: str, inherit, refs, names: _Names) -> di
     for e, found in reports.items():
         listed = []
         for key, rep in found.items():
-            rep.sources = _sources(graphs[(e, key)], refs)
+            rep.sources = source_refs(graphs[(e, key)], refs)
             rep.alternatives = sorted(by_date.get(key[0], []), key=lambda r: r.reading or "")
             listed.append(rep)
         # the event's own dates first, then start, end; by date within each
@@ -447,7 +447,7 @@ def collect_dates(store, subjects, cpo: str, inherit, refs, names: _Names) -> di
 
 
 def _facts_to_details(facts, details: tuple[str, ...], unremarkable: set[str], refs,
-                      names: _Names, prop_names: _Names) -> dict[str, list[Detail]]:
+                      names: Names, prop_names: Names) -> dict[str, list[Detail]]:
     wanted = {name: i for i, name in enumerate(details)}
     cells: dict[str, dict[str, dict]] = defaultdict(lambda: defaultdict(dict))
     for row in facts:
@@ -465,7 +465,7 @@ def _facts_to_details(facts, details: tuple[str, ...], unremarkable: set[str], r
             values = []
             for o, gs in sorted(by_p[p].items(), key=lambda kv: str(kv[0])):
                 values.append((_literal_text(o) if hasattr(o, "language") else names.label(o),
-                               None if hasattr(o, "language") else names.href(o), _sources(gs, refs)))
+                               None if hasattr(o, "language") else names.href(o), source_refs(gs, refs)))
             rows.append(Detail(prop_names.label(p), values))
         out[e] = rows
     return out
@@ -504,7 +504,7 @@ def build_case_file(store, iri: str, base: str, cpo: str, casefile: dict, prefix
     if not iri or _UNSAFE.search(iri):
         return CaseFile([], [], [], [])
     refs = articles(store, base)
-    names, prop_names = _Names(store, base), _Names(store, base)
+    names, prop_names = Names(store, base), Names(store, base)
     kinds = kinds_in_order(store, cpo, casefile, prefixes)
     subject = tuple(expand(s, prefixes) for s in casefile.get("subject", ()))
     groups: list[KindGroup] = []
@@ -546,7 +546,7 @@ def build_case_file(store, iri: str, base: str, cpo: str, casefile: dict, prefix
             case.label = names.label(e)
             case.details = details.get(e, [])
             case.reports = dates.get(e, [])
-            case.sources = _sources(graphs[e], refs)
+            case.sources = source_refs(graphs[e], refs)
             case.readings.sort(key=lambda r: r.label)
         by_kind = defaultdict(list)
         for e, case in rows.items():
@@ -559,7 +559,7 @@ def build_case_file(store, iri: str, base: str, cpo: str, casefile: dict, prefix
     return CaseFile(groups, members, memberships, _affiliated(store, iri, cpo, refs, names))
 
 
-def _memberships(store, iri: str, cpo: str, refs, names: _Names, inherit) -> tuple[list, list]:
+def _memberships(store, iri: str, cpo: str, refs, names: Names, inherit) -> tuple[list, list]:
     found: dict[str, dict] = {}
     for row in store.select(memberships_query(iri, cpo)).rows:
         m = found.setdefault(str(row["m"]), {"graphs": set(), "row": row})
@@ -575,13 +575,13 @@ def _memberships(store, iri: str, cpo: str, refs, names: _Names, inherit) -> tup
         other = row["member"] if as_org else row["organization"]
         item = Membership(names.label(other), names.href(other),
                           names.label(row["role"]) if "role" in row else "member",
-                          dates.get(m, []), _sources(entry["graphs"], refs))
+                          dates.get(m, []), source_refs(entry["graphs"], refs))
         (members if as_org else memberships).append(item)
     key = lambda m: (m.role.lower(), m.other.lower())  # noqa: E731
     return sorted(members, key=key), sorted(memberships, key=key)
 
 
-def _affiliated(store, iri: str, cpo: str, refs, names: _Names) -> list[GroupRow]:
+def _affiliated(store, iri: str, cpo: str, refs, names: Names) -> list[GroupRow]:
     found: dict[str, dict] = {}
     for row in store.select(affiliated_query(iri, cpo)).rows:
         entry = found.setdefault(str(row["grp"]), {"graphs": set(), "counts": set(), "description": None})
@@ -603,7 +603,7 @@ def _affiliated(store, iri: str, cpo: str, refs, names: _Names) -> list[GroupRow
             else:
                 counts.append(f"{names.label(qualifier)} {n}" if qualifier else n)
         out.append(GroupRow(names.label(grp), names.href(grp), ", ".join(counts) or None,
-                            entry["description"], _sources(entry["graphs"], refs)))
+                            entry["description"], source_refs(entry["graphs"], refs)))
     return sorted(out, key=lambda g: g.label.lower())
 
 

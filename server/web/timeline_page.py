@@ -19,7 +19,7 @@ from flask import Response, current_app, render_template
 from ..formats import HTML
 from ..namespaces import all_prefixes, dataset_namespaces
 from ..store import get_store
-from . import bp, casefile
+from . import bp, cache, casefile
 from .negotiation import choose
 from .timeline import Entry, When
 
@@ -66,7 +66,7 @@ def build_rows(store, base: str, cpo: str, subject: tuple[str, ...], inherit: tu
                ) -> tuple[list[TimelineRow], int]:
     """The dated events, by date, and how many events have no date."""
     refs = casefile.articles(store, base)
-    names = casefile._Names(store, base)
+    names = casefile.Names(store, base)
     kinds, graphs = {}, defaultdict(set)
     for row in store.select(events_query(cpo)).rows:
         e = str(row["e"])
@@ -84,7 +84,7 @@ def build_rows(store, base: str, cpo: str, subject: tuple[str, ...], inherit: tu
         own = [r for r in reports if r.reading is None]
         rows.append(TimelineRow(e, names.href(e), names.label(e), kinds.get(e), own,
                                 sorted(((names.label(w), names.href(w)) for w in who[e]), key=lambda t: t[0]),
-                                casefile._sources(graphs[e], refs)))
+                                casefile.source_refs(graphs[e], refs)))
     rows.sort(key=lambda r: (r.sort_key, r.label.lower()))
     return rows, len(kinds) - len(rows)
 
@@ -139,6 +139,11 @@ def periods(entries: list[Entry]) -> list[tuple[str, list[Entry]]]:
 @bp.route("/timeline")
 def dataset_timeline():
     choose((HTML,))                   # 406 for a client that cannot take HTML
+    return cache.cached(("timeline",), build_page)
+
+
+def build_page() -> Response:
+    """The page, uncached (the data does not change while serving: one copy per app)."""
     base = current_app.config["BASE_IRI"]
     prefixes = all_prefixes(base)
     cfg = current_app.config["CASEFILE"]
