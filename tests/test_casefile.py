@@ -184,7 +184,8 @@ def test_knlfs_page_lists_members_and_roles_by_name_with_dates_and_sources(live_
     assert all("/membership/" not in href for _t, href in table.links())
     assert ("Thuy Vy", "/person/thuy-vy") in table.links()
     spokes = next(tr for tr in table.find("tbody").find_all("tr") if "spokesperson" in tr.text)
-    assert "year precision" in spokes.text and "under the reading “Thuy Vy was sentenced to 18 months”" in spokes.text
+    assert "year precision" in spokes.text
+    assert "under the reading “Thuy Vy was sentenced to 18 months”" in spokes.text
     assert KNLF_REPORT in spokes.find("td", cls="sources-cell").text
 
 
@@ -213,7 +214,8 @@ def test_a_person_page_lists_the_offices_held(live_server):
     assert ("Khmer National Liberation Front", "/organization/knlf") in table.links()
 
 
-@pytest.mark.parametrize("path", ["/place/denmark", "/event/royal-pardon-sam-serey", "/source/knlf-to-register-as-party"])
+@pytest.mark.parametrize("path", ["/place/denmark", "/event/royal-pardon-sam-serey",
+                                  "/source/knlf-to-register-as-party"])
 def test_pages_with_no_case_have_no_case_summary(live_server, path):
     assert not page(live_server, path).find_all("section", id="case-file")
 
@@ -286,6 +288,7 @@ class _NoStore:
                                  "https://x.example/{}", "https://x.example/\\\\", "https://x.example/\x00"])
 def test_an_iri_that_cannot_go_in_a_query_gets_an_empty_case_file(iri):
     from server.web.casefile import build_case_file
-    case = build_case_file(_NoStore(), iri, "https://x.example/", "https://x.example/o#",
-                           {"root": "o:E", "kinds": (), "subject": ("o:about",), "details": ()}, {"o": "https://x.example/o#"})
+    site = {"root": "o:E", "kinds": (), "subject": ("o:about",), "details": ()}
+    case = build_case_file(_NoStore(), iri, "https://x.example/", "https://x.example/o#", site,
+                           {"o": "https://x.example/o#"})
     assert not case

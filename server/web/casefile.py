@@ -265,8 +265,10 @@ def facts_query(events) -> str:
 DATE_FIELDS = """  OPTIONAL {{ {d} cpo:dateValue ?value }}
   OPTIONAL {{ {d} cpo:earliest ?earliest }}
   OPTIONAL {{ {d} cpo:latest ?latest }}
-  OPTIONAL {{ {d} cpo:precision/rdfs:label ?precision FILTER(langMatches(lang(?precision), "en") || lang(?precision) = "") }}
-  OPTIONAL {{ {d} cpo:dateBasis ?basisIri OPTIONAL {{ ?basisIri rdfs:label ?basis FILTER(langMatches(lang(?basis), "en") || lang(?basis) = "") }} }}
+  OPTIONAL {{ {d} cpo:precision/rdfs:label ?precision
+             FILTER(langMatches(lang(?precision), "en") || lang(?precision) = "") }}
+  OPTIONAL {{ {d} cpo:dateBasis ?basisIri
+             OPTIONAL {{ ?basisIri rdfs:label ?basis FILTER(langMatches(lang(?basis), "en") || lang(?basis) = "") }} }}
   OPTIONAL {{ {d} cpo:dateNote ?note }}
   OPTIONAL {{ {d} cpo:asReported ?asReported }}"""
 
@@ -330,7 +332,8 @@ SELECT DISTINCT ?grp ?g ?count ?qualifier ?claimed ?hedge ?description WHERE {{
   OPTIONAL {{ ?grp cpo:countQualifier ?qualifier }}
   OPTIONAL {{ ?c rdf:subject ?grp ; rdf:predicate cpo:memberCount ; rdf:object ?claimed .
              OPTIONAL {{ ?c cpo:hedge ?hedge }} }}
-  OPTIONAL {{ ?grp schema:description ?description FILTER(langMatches(lang(?description), "en") || lang(?description) = "") }}
+  OPTIONAL {{ ?grp schema:description ?description
+             FILTER(langMatches(lang(?description), "en") || lang(?description) = "") }}
 }}"""
 
 
