@@ -245,4 +245,9 @@ def load_casefile(section, path: Path) -> dict[str, object]:
             for k in names) or not isinstance(section.get("root", ""), str):
         raise DataLoadError(str(path), "[casefile] needs root (a prefixed class name) and kinds, subject, "
                             "details, unremarkable (lists of strings)")
+    named = [n for k in ("kinds", "subject", "unremarkable") for n in section.get(k, [])]
+    named += [section["root"]] if section.get("root") else []
+    if any(":" not in n for n in named):
+        raise DataLoadError(str(path), "[casefile] root, kinds, subject and unremarkable take prefixed names "
+                            "or IRIs (\"cpo:Arrest\"), not bare local names")
     return {"root": section.get("root") or None, **{k: tuple(section.get(k, [])) for k in names}}

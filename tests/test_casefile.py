@@ -249,6 +249,8 @@ def test_without_a_casefile_section_there_is_no_case_summary_but_the_roles_stay(
     '[casefile]\nroot = 3\n',
     '[casefile]\ndetails = [1, 2]\n',
     'casefile = "yes"\n',
+    '[casefile]\nkinds = ["Arrest"]\n',
+    '[casefile]\nroot = "LegalEvent"\n',
 ])
 def test_a_malformed_casefile_section_stops_the_start_naming_the_file(tmp_path, section):
     site = tmp_path / "site.toml"
