@@ -150,7 +150,9 @@ def build_page() -> Response:
     subject = tuple(casefile.expand(s, prefixes) for s in cfg.get("subject", ()))
     inherit = tuple(casefile.expand(n, prefixes) for n in current_app.config["TIMELINE_INHERIT_DATE"])
     rows, undated = build_rows(get_store(), base, dataset_namespaces(base)["cpo"], subject, inherit)
-    html = render_template("timeline_page.html", rows=rows, undated=undated, periods=periods(svg_entries(rows)),
+    drawn = periods(svg_entries(rows))
+    unplaced = len(rows) - sum(len(entries) for _years, entries in drawn)
+    html = render_template("timeline_page.html", rows=rows, undated=undated, periods=drawn, unplaced=unplaced,
                            site_title=current_app.config["SITE_TITLE"])
     resp = Response(html, content_type=HTML.content_type)
     resp.headers["Content-Location"] = "/timeline"
