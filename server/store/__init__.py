@@ -53,7 +53,7 @@ from ..formats import Format
 from ..namespaces import all_prefixes
 from . import describe as describing
 from .base import Backend, QueryAnswer, Solutions
-from .describe import Statements
+from .describe import Statements, valid_iri
 from .results import to_ox
 from .jobs import run_job
 from ..lru import BoundedLRU
@@ -291,7 +291,7 @@ def init_app(app, store: Store | None = None) -> None:
 #: What the web layer, the SPARQL endpoint, search and reconciliation use of this package:
 #: nothing else (they never import its modules).
 __all__ = ["EXTENSION", "QueryAnswer", "Solutions", "Statements", "Store", "get_store", "init_app",
-           "to_ox"]
+           "to_ox", "valid_iri"]
 
 
 def get_store() -> Store:
