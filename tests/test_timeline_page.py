@@ -79,9 +79,14 @@ def test_the_svg_draws_the_events_with_inferred_dates_dashed(timeline):
     marks = re.findall(r"<(rect|circle)\b([^>]*)><title>([^<]*)</title>", svg)
     assert len(marks) >= 40
     by_title = {title: (tag, attrs) for tag, attrs, title in marks}
-    tag, pardon = next(m for t, m in by_title.items() if t.startswith("Royal pardon of Sam Serey: 2024-04-06"))
+    tag, pardon = next(m for t, m in by_title.items()
+                       if t.startswith("Royal pardon of the 14 former CNRP members: 2018-08-27"))
     assert tag == "circle"                                                     # a day is a dot
     assert 'stroke-dasharray' in pardon and 'fill="none"' in pardon            # inferred: hollow, dashed
+    # a day whose year is one of two readings: the span its bounds admit, hollow and dashed
+    tag, serey = next(m for t, m in by_title.items()
+                      if t.startswith("Royal pardon of Sam Serey: 2023-04-06 – 2024-04-06"))
+    assert tag == "rect" and 'stroke-dasharray' in serey
     tag, verdict = next(m for t, m in by_title.items()
                         if t.startswith("2014 verdict in absentia against Sam Serey: 2014"))
     assert tag == "rect" and float(re.search(r'width="([\d.]+)"', verdict).group(1)) > 4   # a year is a bar
