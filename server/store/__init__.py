@@ -53,7 +53,7 @@ from ..formats import Format
 from ..namespaces import all_prefixes
 from . import describe as describing
 from .base import Backend, QueryAnswer, Solutions
-from .describe import Statements
+from .describe import Statements, valid_iri
 from .results import to_ox
 from .jobs import run_job
 from ..lru import BoundedLRU
@@ -160,6 +160,11 @@ class Store:
 
     # -- untrusted queries (worker pool) -------------------------------------
 
+    def caches_answer(self, query: str) -> bool:
+        """Is the answer of ``query`` kept in the answer cache (and the same for every
+        request with this text, format and dataset)?"""
+        return self.answers.max_entries > 0 and cacheable(query)
+
     def protocol_query(self, query: str, *, result_format: Format,
                        default_graph_uris: Sequence[str] = (),
                        named_graph_uris: Sequence[str] = (),
@@ -172,7 +177,7 @@ class Store:
         worker and cannot run long. ``client`` (an address) may have at most
         ``client_max_queries`` queries in the pool at once (TooManyQueries, 429)."""
         key = (query, result_format.name, tuple(default_graph_uris), tuple(named_graph_uris), max_rows)
-        use_cache = self.answers.max_entries > 0 and cacheable(query)
+        use_cache = self.caches_answer(query)
         if use_cache:
             answer = self.answers.get(key)
             if answer is not None:
@@ -291,7 +296,7 @@ def init_app(app, store: Store | None = None) -> None:
 #: What the web layer, the SPARQL endpoint, search and reconciliation use of this package:
 #: nothing else (they never import its modules).
 __all__ = ["EXTENSION", "QueryAnswer", "Solutions", "Statements", "Store", "get_store", "init_app",
-           "to_ox"]
+           "to_ox", "valid_iri"]
 
 
 def get_store() -> Store:
