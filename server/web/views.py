@@ -36,6 +36,8 @@ VOID_FORMATS = (*VOID_DATA, HTML)
 #: A section of a document or source-graph page of at most this many terms is shown
 #: open; longer ones are collapsed (``<details>``) behind their title and count.
 OPEN_SECTION_AT = 3
+#: A resource page's "Referenced by" list of more links than this starts collapsed.
+OPEN_LINKS_AT = 10
 #: The ``@context`` URL a cached JSON-LD answer holds until ``fill_context`` puts in the
 #: public URL of the context for the request at hand (cached bodies never hold a host).
 CONTEXT_SLOT = "urn:x-kg:public-context-url"
@@ -331,6 +333,6 @@ def render_resource(desc, stem: str, page: int, limit: int) -> str:
         incoming=pages.incoming(desc, iri, lab), incoming_total=desc.incoming_total,
         page=page, limit=limit, has_more=has_more(desc), stem="/" + stem,
         sources=sources, timeline=events, graph_info=info, graph_links=graph_links, facts=facts,
-        headline=headline, open_at=OPEN_SECTION_AT,
+        headline=headline, open_at=OPEN_SECTION_AT, open_links=OPEN_LINKS_AT,
         casefile=casefile.for_resource(iri),
         alternates=alternates("/" + stem, RESOURCE_FORMATS))
