@@ -237,13 +237,13 @@ def load_site(site_file: str | None, ontology_dir: str) -> dict[str, object]:
                             "names or IRIs of properties, e.g. [\"cpo:sentenceOf\"]")
     site["TIMELINE_INHERIT_DATE"] = tuple(inherit)
     dates = data.get("dates", {})
-    roles = ("value", "earliest", "latest", "precision", "basis")
+    roles = ("value", "earliest", "latest", "precision", "basis", "reading")
     if not isinstance(dates, dict) or any(
             k not in (*roles, "headline") for k in dates) or any(
             not (isinstance(dates[k], str) and ":" in dates[k]) for k in roles if k in dates) or not (
             isinstance(dates.get("headline", []), list)
             and all(isinstance(n, str) and ":" in n for n in dates.get("headline", []))):
-        raise DataLoadError(str(path), "[dates] may name value, earliest, latest, precision and basis "
+        raise DataLoadError(str(path), "[dates] may name value, earliest, latest, precision, basis and reading "
                             "(each a prefixed name or IRI of a property) and headline (a list of them)")
     site["DATE_NODE"] = {k: dates[k] for k in roles if k in dates}
     site["HEADLINE_DATES"] = tuple(dates.get("headline", []))

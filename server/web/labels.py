@@ -128,6 +128,7 @@ class DateSpec:
     latest: str | None = None
     precision: str | None = None
     basis: str | None = None
+    reading: str | None = None       # the date under each reading of an ambiguous passage
 
     def roles(self) -> dict[URIRef, str]:
         return {URIRef(iri): role for role, iri in vars(self).items() if iri}
@@ -137,17 +138,22 @@ class DateSpec:
 
 
 def date_text(facts: dict[str, object], label) -> str | None:
-    """The date of a date node, from ``facts`` (role -> term, roles of ``DateSpec``) and
-    ``label`` (term -> text, for the precision and basis): "6 April 2024 (day, stated)",
-    "1 September 2017 – 30 November 2017 (month, inferred)"; None without value or bound."""
+    """The date of a date node, from ``facts`` (role -> term, roles of ``DateSpec``;
+    ``readings``: the texts of the values of its reading dates) and ``label`` (term -> text,
+    for the precision and basis): "6 April 2024 (day, stated)", "6 April 2023 or 6 April
+    2024 (day, inferred)", "1 September 2017 – 30 November 2017 (month, inferred)"; None
+    without value, reading or bound."""
     def words(term):
         if term is None:
             return None
         text, _ = literal_text(term) if isinstance(term, Literal) else (str(term), False)
         return text
     value, earliest, latest = (words(facts.get(k)) for k in ("value", "earliest", "latest"))
+    readings = [t for t in (facts.get("readings") or ()) if t]           # in the caller's order
     if value:
         text = value
+    elif readings:                     # no single value: one per reading ("… or …")
+        text = " or ".join(readings)
     elif earliest and latest:
         text = earliest if earliest == latest else f"{earliest} – {latest}"
     elif earliest:

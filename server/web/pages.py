@@ -84,7 +84,10 @@ class Labeller:
                 if s not in ranked or score < ranked[s][0]:
                     ranked[s] = (score, str(o))
             elif p in roles:
-                self.date_facts[s].setdefault(roles[p], o)
+                if roles[p] == "reading":
+                    self.date_facts[s].setdefault("reading", []).append(o)
+                else:
+                    self.date_facts[s].setdefault(roles[p], o)
         self.labels = {s: text for s, (_, text) in ranked.items()}
         self._dates: dict[URIRef, str | None] = {}
 
@@ -93,7 +96,10 @@ class Labeller:
         ``DateSpec.roles()``), for date nodes this data only names."""
         for row in rows:
             if row["p"] in roles and row["s"] not in self.labels:
-                self.date_facts[row["s"]].setdefault(roles[row["p"]], row["o"])
+                if roles[row["p"]] == "reading":
+                    self.date_facts[row["s"]].setdefault("reading", []).append(row["o"])
+                else:
+                    self.date_facts[row["s"]].setdefault(roles[row["p"]], row["o"])
         self._dates.clear()
 
     def date(self, term) -> str | None:
@@ -101,7 +107,13 @@ class Labeller:
         if term not in self.date_facts:
             return None
         if term not in self._dates:
-            self._dates[term] = date_text(self.date_facts[term], self.label)
+            facts = dict(self.date_facts[term])
+            readings = facts.pop("reading", [])
+            if readings and "value" not in facts:        # each reading's own value, in words
+                values = sorted({str(r["value"]): r["value"] for r in
+                                 (self.date_facts.get(n, {}) for n in readings) if "value" in r}.items())
+                facts["readings"] = [literal_text(v)[0] for _lexical, v in values]    # earliest first
+            self._dates[term] = date_text(facts, self.label)
         return self._dates[term]
 
     def label(self, term) -> str:

@@ -71,11 +71,16 @@ def named_dates(lab: pages.Labeller, desc) -> None:
     unknown = sorted({o for _s, _p, o, _g in desc.quads((None, None, None, None))
                       if isinstance(o, URIRef) and str(o).startswith(base()) and "#" in str(o)
                       and o not in lab.labels and o not in lab.date_facts})[:NAMED_DATES_LIMIT]
-    if unknown:
+    props = " ".join(f"<{p}>" for p in roles)
+    for _hop in range(2):              # the nodes, then the dates under their readings
+        if not unknown:
+            break
         values = " ".join(f"<{o}>" for o in unknown)
-        props = " ".join(f"<{p}>" for p in roles)
-        lab.add_date_facts(get_store().select(
-            f"SELECT ?s ?p ?o WHERE {{ VALUES ?s {{ {values} }} VALUES ?p {{ {props} }} ?s ?p ?o }}").rows, roles)
+        rows = get_store().select(
+            f"SELECT ?s ?p ?o WHERE {{ VALUES ?s {{ {values} }} VALUES ?p {{ {props} }} ?s ?p ?o }}").rows
+        lab.add_date_facts(rows, roles)
+        unknown = sorted({r["o"] for r in rows if roles.get(r["p"]) == "reading" and r["o"] not in lab.date_facts
+                          and isinstance(r["o"], URIRef)})[:NAMED_DATES_LIMIT]
 
 
 def kind_order() -> pages.KindOrder:
