@@ -202,6 +202,10 @@ def bench_size(size: int, args, work: Path) -> dict:
             other["memory"] = uncached.stop()
             result["ours-uncached"] = other
 
+    # -- ours, remote backend over a throwaway Virtuoso (loaded by `server push`) ----------
+    if "ours-remote-virtuoso" in args.servers:
+        result["ours-remote-virtuoso"] = bench_remote_virtuoso(root, data_dir, base, iris, args, timeout)
+
     # -- oxigraph serve-read-only -----------------------------------------------------
     if "oxigraph" in args.servers:
         location = root / "oxigraph-db"
@@ -250,6 +254,57 @@ def bench_size(size: int, args, work: Path) -> dict:
     return result
 
 
+def bench_remote_virtuoso(root: Path, data_dir: Path, base: str, iris, args, timeout: float) -> dict:
+    """Ours with ``KG_STORE_BACKEND=remote`` over a Virtuoso of its own (Debian's
+    virtuoso-opensource; the tests' starter, buffers sized for the data), loaded by
+    ``python -m server push``; the same request families as ours."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from virtuoso_server import VirtuosoServer
+    size = sum(1 for _ in open(next(data_dir.glob("*.nq")), "rb")) if list(data_dir.glob("*.nq")) else 0
+    entry: dict = {}
+    try:
+        virt = VirtuosoServer(root / "virtuoso", buffers=max(2000, size // 25))
+    except RuntimeError as exc:
+        return {"error": str(exc)}
+    try:
+        dataset_env = {**os.environ, "KG_DATA_DIR": str(data_dir), "KG_ONTOLOGY_DIR": SCHEMA["ONTOLOGY_DIR"],
+                       "KG_SHAPES_DIR": SCHEMA["SHAPES_DIR"]}
+        started = time.perf_counter()
+        pushed = subprocess.run([sys.executable, "-m", "server", "push", "--endpoint", virt.sparql,
+                                 "--graph-store", virt.graph_store, "--union", "none", "--user", virt.auth[0],
+                                 "--password", virt.auth[1], "--auth", "digest", "--timeout", "1800"],
+                                env=dataset_env, capture_output=True, text=True, cwd=ROOT)
+        entry["push_s"] = round(time.perf_counter() - started, 3)
+        if pushed.returncode != 0:
+            return {**entry, "error": f"push failed: {pushed.stderr[-500:]}"}
+        port = free_port()
+        url = f"http://127.0.0.1:{port}"
+        env = {"KG_DATA_DIR": str(data_dir), "KG_ONTOLOGY_DIR": SCHEMA["ONTOLOGY_DIR"],
+               "KG_SHAPES_DIR": SCHEMA["SHAPES_DIR"], "KG_STORE_BACKEND": "remote",
+               "KG_REMOTE_ENDPOINT": virt.sparql, "KG_VALIDATE_ON_START": "false",
+               "KG_CLIENT_MAX_QUERIES": "1000", **dict(kv.split("=", 1) for kv in args.ours_env)}
+        cmd = [sys.executable, "-m", "server", "serve", "--host", "127.0.0.1", "--port", str(port),
+               "--allow-invalid", *args.ours_arg]
+        ours = Server("ours-remote-virt", cmd, f"{url}/sparql?query={ASK}", env=env,
+                      log=root / "ours-remote-virtuoso.log", headers={"Accept": SPARQL_JSON})
+        entry.update({"command": " ".join(cmd[1:]), "env": env})
+        families = {"cheap": (queries.cheap_paths("/sparql", iris), SPARQL_JSON),
+                    "dereference": (queries.dereference_paths(base, iris), TURTLE),
+                    "describe": (queries.describe_paths("/sparql", iris), TURTLE),
+                    "moderate": (queries.moderate_paths("/sparql", iris, base), SPARQL_JSON)}
+        try:
+            entry["cold_start_s"] = round(ours.start(timeout), 3)
+            entry["requests"] = measure(ours, url, families, args, root / "wrk-ours-remote-virtuoso")
+        except (RuntimeError, TimeoutError) as exc:
+            entry["error"] = str(exc)
+        entry["memory"] = ours.stop()
+    finally:
+        virt.stop()
+        if not args.keep:
+            shutil.rmtree(root / "virtuoso", ignore_errors=True)
+    return entry
+
+
 def parse_args(argv=None):
     p = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n\n")[0])
     p.add_argument("--sizes", type=lambda s: [int(x) for x in s.split(",")],
@@ -260,7 +315,9 @@ def parse_args(argv=None):
                    help="requests of each one-at-a-time latency run (default 200)")
     p.add_argument("--servers", default="ours,ours-uncached,oxigraph,rdflib-endpoint",
                    type=lambda s: s.split(","),
-                   help="which servers to run (ours-uncached: ours again with both answer caches off)")
+                   help="which servers to run (ours-uncached: ours again with both answer caches off; "
+                        "ours-remote-virtuoso: ours, remote backend over Debian's Virtuoso loaded by "
+                        "`server push`, not in the default list)")
     p.add_argument("--engines", default="turbo,pyshacl", type=lambda s: s.split(","),
                    help="validation engines to time (turbo = server.validation_fast)")
     p.add_argument("--pyshacl-max", type=int, default=10_000,

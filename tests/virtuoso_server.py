@@ -49,9 +49,9 @@ CaseMode             = 2
 DirsAllowed          = ., {dir}
 ThreadsPerQuery      = 1
 AsyncQueueMaxThreads = 2
-; 8 KiB pages: 16 MiB of buffers
-NumberOfBuffers      = 2000
-MaxDirtyBuffers      = 1500
+; 8 KiB pages: 2000 = 16 MiB of buffers (the tests); bench sizes it to the data
+NumberOfBuffers      = {buffers}
+MaxDirtyBuffers      = {dirty}
 MaxQueryMem          = 128M
 VADInstallDir        = /usr/share/virtuoso-opensource-7/vad/
 
@@ -77,7 +77,7 @@ class VirtuosoServer:
     """One running instance: ``sparql`` (query endpoint), ``graph_store`` (the Graph
     Store endpoint that takes digest authentication) and ``auth`` (its user)."""
 
-    def __init__(self, folder: Path, timeout_s: float = 90):
+    def __init__(self, folder: Path, timeout_s: float = 90, buffers: int = 2000):
         if not Path(VIRTUOSO).exists():
             raise RuntimeError("Virtuoso is not installed (`virtuoso-t` not found): run `make virtuoso` "
                                "(Debian's virtuoso-opensource, as root or with passwordless sudo)")
@@ -85,7 +85,8 @@ class VirtuosoServer:
         self.folder.mkdir(parents=True, exist_ok=True)
         self.sql_port, self.http_port = free_port(), free_port()
         ini = self.folder / "virtuoso.ini"
-        ini.write_text(INI.format(dir=self.folder, sql_port=self.sql_port, http_port=self.http_port))
+        ini.write_text(INI.format(dir=self.folder, sql_port=self.sql_port, http_port=self.http_port,
+                                  buffers=buffers, dirty=buffers * 3 // 4))
         self.url = f"http://127.0.0.1:{self.http_port}"
         self.sparql = self.url + "/sparql"
         self.graph_store = self.url + "/sparql-graph-crud-auth"
