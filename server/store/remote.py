@@ -185,6 +185,9 @@ class RemoteBackend(Backend):
                        prefixes: dict[str, str] | None = None) -> QueryAnswer:
         params = ([("default-graph-uri", u) for u in default_graph_uris]
                   + [("named-graph-uri", u) for u in named_graph_uris])
+        if not re.sub(r"#[^\n]*", "", query).strip():
+            # an empty text is no query (some stores take it for an empty update: 500)
+            raise QuerySyntaxError("The query is empty.", hint="Send a SELECT, ASK, CONSTRUCT or DESCRIBE query.")
         form = query_form(query)
         accept = _NTRIPLES if form in ("CONSTRUCT", "DESCRIBE") else _JSON if form else f"{_JSON}, {_NTRIPLES};q=0.9"
         resp = self._post(query, accept, params, timeout=None)
