@@ -54,9 +54,11 @@ TRUSTED_TIMEOUT = 5.0
 GRAPH_NAMES_TTL = 30.0
 _JSON = "application/sparql-results+json"
 _NTRIPLES = "application/n-triples"
-#: The query form: the first keyword after the prologue (comments, BASE, PREFIX).
-_FORM = re.compile(r"""(?:\s+|\#[^\n]*(?:\n|$)|BASE\s*<[^>]*>|PREFIX\s+[^\s:]*:\s*<[^>]*>)*
-                       (SELECT|ASK|CONSTRUCT|DESCRIBE)\b""", re.IGNORECASE | re.VERBOSE)
+#: The prologue (white space, comments, BASE, PREFIX), and the query form: the first
+#: keyword after it.
+_PROLOGUE = r"""(?:\s+|\#[^\n]*(?:\n|$)|BASE\s*<[^>]*>|PREFIX\s+[^\s:]*:\s*<[^>]*>)*"""
+_EMPTY = re.compile(_PROLOGUE + r"\Z", re.IGNORECASE | re.VERBOSE)
+_FORM = re.compile(_PROLOGUE + r"(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.IGNORECASE | re.VERBOSE)
 
 
 def query_form(query: str) -> str:
@@ -185,8 +187,8 @@ class RemoteBackend(Backend):
                        prefixes: dict[str, str] | None = None) -> QueryAnswer:
         params = ([("default-graph-uri", u) for u in default_graph_uris]
                   + [("named-graph-uri", u) for u in named_graph_uris])
-        if not re.sub(r"#[^\n]*", "", query).strip():
-            # an empty text is no query (some stores take it for an empty update: 500)
+        if _EMPTY.match(query):
+            # a prologue alone is no query (Virtuoso takes it for an empty update: 500)
             raise QuerySyntaxError("The query is empty.", hint="Send a SELECT, ASK, CONSTRUCT or DESCRIBE query.")
         form = query_form(query)
         accept = _NTRIPLES if form in ("CONSTRUCT", "DESCRIBE") else _JSON if form else f"{_JSON}, {_NTRIPLES};q=0.9"
