@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8080
 
-.PHONY: serve test validate browser clients editor bench clean
+.PHONY: serve test validate browser virtuoso clients editor bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,8 +24,9 @@ serve: $(STAMP) editor
 validate: $(STAMP)
 	$(BIN)/python -m server validate
 
-## Install everything (incl. Debian chromium for the browser test, the node clients, the query editor) and run the suite.
-test: $(STAMP) browser clients editor
+## Install everything (incl. Debian chromium for the browser test, Debian virtuoso-opensource for
+## the second remote engine, the node clients, the query editor) and run the suite.
+test: $(STAMP) browser virtuoso clients editor
 	$(BIN)/python -m pytest
 
 ## Debian's chromium for the real-browser test (skipped with a message if impossible).
@@ -34,6 +35,15 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO="sudo -n"; fi; \
 	  ($$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null) \
 	  || echo "note: chromium could not be installed; the browser test will be skipped"; }
+
+## Debian's virtuoso-opensource: the tests run the remote backend on a throwaway Virtuoso too.
+## Without it those tests fail (never skip) and say why.
+virtuoso:
+	@command -v virtuoso-t >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO="sudo -n"; fi; \
+	  ($$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq virtuoso-opensource >/dev/null \
+	   && { $$SUDO systemctl disable --now virtuoso-opensource-7 >/dev/null 2>&1 || true; }) \
+	  || echo "note: virtuoso-opensource could not be installed (needs root or passwordless sudo, and apt-get); the Virtuoso tests will fail"; }
 
 ## The node clients (Comunica, jsonld.js) and axe-core pinned in tests/clients/package-lock.json
 ## (their test is skipped with a message without node).

@@ -9,6 +9,7 @@
     queries    list the competency questions
     generate   write a synthetic dataset (benchmarks)
     diagram    regenerate the class diagram in docs/data-model.md (--check: only report)
+    push       load the dataset into a remote store (SPARQL 1.1 Graph Store Protocol)
 
 Settings come from ``server.config`` (defaults, then ``KG_*`` environment variables,
 then the options given here). Each command is a thin wrapper over plain functions;
@@ -368,3 +369,67 @@ def print_evidence(config, folder: str) -> int:
     for f in missing:
         click.echo(f"{f.where()}: {f.message}", err=True)
     return EXIT_INVALID if missing else EXIT_OK
+
+
+@main.command()
+@click.option("--endpoint", required=True, help="the store's SPARQL query endpoint (counts are checked there)")
+@click.option("--graph-store", help="its SPARQL 1.1 Graph Store endpoint, if not the query endpoint "
+                                    "(Oxigraph: <server>/store; Virtuoso: <server>/sparql-graph-crud-auth)")
+@click.option("--union", type=click.Choice(["put", "store", "none"]), default="put", show_default=True,
+              help="the default graph: put = write the union of the named graphs there (Oxigraph); "
+                   "store = the store computes it (Fuseki unionDefaultGraph; its count is checked); "
+                   "none = neither write nor check it (Virtuoso, whose default graph also holds its own graphs)")
+@click.option("--user", help="user name for HTTP authentication")
+@click.option("--password", envvar="KG_PUSH_PASSWORD", help="its password [env KG_PUSH_PASSWORD]")
+@click.option("--auth", "auth_kind", type=click.Choice(["basic", "digest"]), default="basic", show_default=True,
+              help="HTTP authentication scheme (Virtuoso's /sparql-graph-crud-auth: digest)")
+@click.option("--timeout", type=click.FloatRange(0.1), default=300.0, show_default=True,
+              help="seconds to wait for each request")
+@click.option("--no-verify", is_flag=True, help="skip the COUNT check afterwards")
+@dataset_options
+def push(endpoint, graph_store, union, user, password, auth_kind, timeout, no_verify,
+         ontology_dir, data_dir, shapes_dir, sources_dir, allow_empty, base_iri):
+    """Load the dataset into a remote store (SPARQL 1.1 Graph Store Protocol).
+
+    One PUT per named graph, plus the union as the default graph (--union put);
+    graphs the store already holds unchanged are not sent again; then the triples of
+    every graph are counted through --endpoint. Exit 0 when the store holds the
+    dataset, 1 when the counts differ, 2 when the data cannot be loaded or the store
+    cannot be reached or refuses."""
+    import requests
+    from .loader import load_dataset
+    from .push import Client, CountMismatch, PushError, push as push_dataset
+    config = dataset_settings(ontology_dir, data_dir, shapes_dir, base_iri, allow_empty, sources_dir)
+    try:
+        loaded = load_dataset(config["ONTOLOGY_DIR"], config["DATA_DIR"], config["SHAPES_DIR"], config["BASE_IRI"])
+    except KGError as error:
+        click.echo(f"cannot push: {error.message}" + (f" ({error.hint})" if error.hint else ""), err=True)
+        sys.exit(EXIT_UNLOADABLE)
+    if user and password is None:
+        click.echo("cannot push: --user needs --password (or KG_PUSH_PASSWORD)", err=True)
+        sys.exit(EXIT_UNLOADABLE)
+    auth = None
+    if user:
+        auth = (requests.auth.HTTPDigestAuth(user, password) if auth_kind == "digest"
+                else requests.auth.HTTPBasicAuth(user, password))
+    client = Client(endpoint, graph_store, auth=auth, timeout=timeout)
+
+    def bar(items):
+        items = list(items)
+        with click.progressbar(items, label="pushing", file=sys.stderr,
+                               item_show_func=lambda item: item.label if item else "") as shown:
+            yield from shown
+    try:
+        report = push_dataset(loaded.dataset, client, union=union, progress=bar, verify=not no_verify)
+    except PushError as error:
+        click.echo(f"push failed: {error.message}" + (f"\n  {error.hint}" if error.hint else ""), err=True)
+        sys.exit(EXIT_INVALID if isinstance(error, CountMismatch) else EXIT_UNLOADABLE)
+    for label in report.written:
+        click.echo(f"written    {label}")
+    for label in report.unchanged:
+        click.echo(f"unchanged  {label}")
+    if not no_verify:
+        total = sum(found for _n, found in report.counts.values())
+        click.echo(f"verified: {len(report.counts)} graphs hold the dataset's {total} triples (COUNT per graph)")
+    click.echo(f"{len(report.written)} graphs written, {len(report.unchanged)} unchanged"
+               + ("" if report.changed else ": the store already held the dataset, nothing changed"))

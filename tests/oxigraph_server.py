@@ -22,8 +22,9 @@ def free_port() -> int:
 
 def start_oxigraph_server(location: Path, dataset, timeout_s: int = 10):
     """Start ``oxigraph serve`` on a free port with its store in ``location``, load
-    ``dataset`` (every named graph, and their union as the default graph) and return
-    ``(process, query endpoint URL)``. Raises RuntimeError if it does not start."""
+    ``dataset`` (every named graph, and their union as the default graph; None: left
+    empty) and return ``(process, query endpoint URL)``. Raises RuntimeError if it does
+    not start."""
     from server.store.remote import load_into_oxigraph
     port = free_port()
     proc = subprocess.Popen([str(OXIGRAPH), "serve", "--location", str(location),
@@ -40,5 +41,6 @@ def start_oxigraph_server(location: Path, dataset, timeout_s: int = 10):
         proc.kill()
         raise RuntimeError(f"oxigraph serve did not start: is the `oxigraph` package installed "
                            f"beside {sys.executable}?")
-    load_into_oxigraph(url, dataset)
+    if dataset is not None:
+        load_into_oxigraph(url, dataset)
     return proc, url + "/query"

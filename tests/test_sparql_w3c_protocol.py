@@ -175,7 +175,7 @@ UPDATES = {
 
 
 def _count(live):  # noqa: F811
-    return len(live.store.select("SELECT * WHERE { GRAPH ?g { ?s ?p ?o } }").rows)
+    return int(live.store.select("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }").rows[0]["n"])
 
 
 @pytest.mark.parametrize("case", UPDATES)

@@ -258,7 +258,8 @@ def make_backend(config, rebuild_hint: str | None = None) -> Backend:
         if not config.get("REMOTE_ENDPOINT"):
             raise KGError("STORE_BACKEND=remote needs REMOTE_ENDPOINT.",
                           hint="Set KG_REMOTE_ENDPOINT to the SPARQL query URL of the triplestore.")
-        return RemoteBackend(config["REMOTE_ENDPOINT"], timeout=float(config.get("SPARQL_TIMEOUT", 5.0)))
+        return RemoteBackend(config["REMOTE_ENDPOINT"], timeout=float(config.get("SPARQL_TIMEOUT", 5.0)),
+                             graph_prefix=str(config.get("BASE_IRI") or ""))
     raise KGError(f"Unknown STORE_BACKEND {kind!r}.", hint="Use oxigraph, rdflib or remote.")
 
 

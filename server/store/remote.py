@@ -10,13 +10,26 @@ writes. The operator loads the data there, e.g. with
 The endpoint's default graph must be the (set) union of the named graphs, as on the
 other backends: ``load_into_oxigraph`` loads it so; Fuseki: ``tdb2:unionDefaultGraph
 true``; Virtuoso does it by default. (Oxigraph's ``--union-default-graph`` flag would
-count a triple stated in two graphs twice.)
+count a triple stated in two graphs twice.) ``python -m server push`` loads it
+(``server/push.py``).
+
+Written for the protocol's common ground, so that more than one engine answers the
+same way (the tests run it on Oxigraph server and on Virtuoso):
+- queries go as URL-encoded POST forms (``query=...``), which every SPARQL 1.1 endpoint
+  takes (Virtuoso 7.2 never answers a direct ``application/sparql-query`` POST);
+- the Accept header names one type, chosen by the query's form: SPARQL JSON results for
+  SELECT and ASK, N-Triples for CONSTRUCT and DESCRIBE (Virtuoso answers a CONSTRUCT
+  as a JSON table of s/p/o when JSON is acceptable at all);
+- with ``graph_prefix`` (the dataset's base IRI, as the app sets it) only the named
+  graphs under it are the dataset's: a shared store, or Virtuoso's own system graphs,
+  can hold others.
 """
 from __future__ import annotations
 
 import hashlib
 import logging
 import os
+import re
 import threading
 import time
 from typing import Iterator, Sequence
@@ -41,6 +54,17 @@ TRUSTED_TIMEOUT = 5.0
 GRAPH_NAMES_TTL = 30.0
 _JSON = "application/sparql-results+json"
 _NTRIPLES = "application/n-triples"
+#: The prologue (white space, comments, BASE, PREFIX), and the query form: the first
+#: keyword after it.
+_PROLOGUE = r"""(?:\s+|\#[^\n]*(?:\n|$)|BASE\s*<[^>]*>|PREFIX\s+[^\s:]*:\s*<[^>]*>)*"""
+_EMPTY = re.compile(_PROLOGUE + r"\Z", re.IGNORECASE | re.VERBOSE)
+_FORM = re.compile(_PROLOGUE + r"(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.IGNORECASE | re.VERBOSE)
+
+
+def query_form(query: str) -> str:
+    """SELECT, ASK, CONSTRUCT or DESCRIBE ('' if the text does not start like a query)."""
+    match = _FORM.match(query)
+    return match.group(1).upper() if match else ""
 
 
 def _term(binding: dict):
@@ -58,8 +82,9 @@ class RemoteBackend(Backend):
     name = "remote"
     needs_network = True
 
-    def __init__(self, endpoint: str, timeout: float = TRUSTED_TIMEOUT):
+    def __init__(self, endpoint: str, timeout: float = TRUSTED_TIMEOUT, graph_prefix: str = ""):
         self.endpoint = endpoint
+        self.graph_prefix = graph_prefix
         self.timeout = float(timeout)
         self._session: requests.Session | None = None
         self._session_pid = None
@@ -80,10 +105,17 @@ class RemoteBackend(Backend):
 
     def fingerprint(self) -> str:
         """A hash of what the endpoint holds (graph names and their sizes)."""
-        rows = self.select("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } "
-                           "GROUP BY ?g ORDER BY ?g").rows
+        rows = self.select("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } "
+                           f"{self._graph_filter()} }} GROUP BY ?g ORDER BY ?g").rows
         text = self.endpoint + "".join(f"|{r['g']}={r['n']}" for r in rows)
         return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+    def _graph_filter(self) -> str:
+        """A FILTER keeping ?g to the dataset's graphs ('' without a prefix)."""
+        if not self.graph_prefix:
+            return ""
+        prefix = self.graph_prefix.replace("\\", "\\\\").replace('"', '\\"')
+        return f'FILTER(STRSTARTS(STR(?g), "{prefix}"))'
 
     # -- HTTP ----------------------------------------------------------------
 
@@ -93,9 +125,8 @@ class RemoteBackend(Backend):
         happened without the endpoint's address or the exception text (both are logged)."""
         timeout = self.timeout if timeout == -1 else timeout
         try:
-            resp = self.session.post(self.endpoint, params=params, data=query.encode("utf-8"),
-                                     headers={"Content-Type": "application/sparql-query; charset=utf-8",
-                                              "Accept": accept}, timeout=timeout)
+            resp = self.session.post(self.endpoint, data=[("query", query), *(params or [])],
+                                     headers={"Accept": accept}, timeout=timeout)
         except requests.Timeout:
             log.error("remote SPARQL endpoint %s: no answer within %s s", self.endpoint, timeout)
             raise StoreUnavailable(f"The triplestore behind this service did not answer within {timeout:g} s.",
@@ -132,7 +163,7 @@ class RemoteBackend(Backend):
         return Graph().parse(data=self._post(query, _NTRIPLES).text, format="nt")
 
     def quads(self) -> Iterator:
-        sol = self.select("SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+        sol = self.select(f"SELECT ?s ?p ?o ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {self._graph_filter()} }}")
         for r in sol.rows:
             yield r["s"], r["p"], r["o"], r["g"]
 
@@ -141,7 +172,7 @@ class RemoteBackend(Backend):
         with self._graphs_lock:
             if self._graphs is not None and time.monotonic() - self._graphs[0] < GRAPH_NAMES_TTL:
                 return list(self._graphs[1])
-        sol = self.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+        sol = self.select(f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {self._graph_filter()} }}")
         names = sorted(r["g"] for r in sol.rows if isinstance(r.get("g"), URIRef))
         with self._graphs_lock:
             self._graphs = (time.monotonic(), names)
@@ -156,7 +187,12 @@ class RemoteBackend(Backend):
                        prefixes: dict[str, str] | None = None) -> QueryAnswer:
         params = ([("default-graph-uri", u) for u in default_graph_uris]
                   + [("named-graph-uri", u) for u in named_graph_uris])
-        resp = self._post(query, f"{_JSON}, {_NTRIPLES};q=0.9", params, timeout=None)
+        if _EMPTY.match(query):
+            # a prologue alone is no query (Virtuoso takes it for an empty update: 500)
+            raise QuerySyntaxError("The query is empty.", hint="Send a SELECT, ASK, CONSTRUCT or DESCRIBE query.")
+        form = query_form(query)
+        accept = _NTRIPLES if form in ("CONSTRUCT", "DESCRIBE") else _JSON if form else f"{_JSON}, {_NTRIPLES};q=0.9"
+        resp = self._post(query, accept, params, timeout=None)
         ctype = resp.headers.get("Content-Type", "").split(";")[0].strip()
         if ctype == _JSON:
             data = resp.json()

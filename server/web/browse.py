@@ -38,7 +38,10 @@ INSTANCES = """{{ SELECT DISTINCT ?s WHERE {{ GRAPH ?tg {{ ?s a <{cls}> }} FILTE
 #: An instance's dates start at ``?dv``: the value, else the earliest bound, of its date
 #: nodes (or of itself, when it is a date node); the year is the start's first four digits.
 START_YEAR = "SUBSTR(STR(?dv), 1, 4)"
-DATED = "?s (cpo:date|cpo:startDate)? ?dn . ?dn cpo:dateValue|cpo:earliest ?dv ."
+#: (A UNION, not the zero-or-one path ``(cpo:date|cpo:startDate)?``: Virtuoso 7.2 gets
+#: that path wrong inside FILTER EXISTS.)
+DATED = ("{ ?s cpo:date|cpo:startDate ?dn . ?dn cpo:dateValue|cpo:earliest ?dv } "
+         "UNION { ?s cpo:dateValue|cpo:earliest ?dv }")
 
 #: One page of instances, sorted (``{order}``), with label, number of source graphs and
 #: the earliest start of their dates (``?when``).
@@ -79,10 +82,12 @@ class Facets:
     def where(self, base: str) -> str:
         out = ""
         if self.source:
-            out += f" FILTER EXISTS {{ GRAPH <{lookups.graph_iri(base, self.source)}> {{ ?s ?fp ?fo }} }}"
+            # a join, not FILTER EXISTS: Virtuoso 7.2 ignores a GRAPH inside EXISTS here
+            # (the instances are a SELECT DISTINCT, so the join adds no duplicate)
+            out += f" GRAPH <{lookups.graph_iri(base, self.source)}> {{ ?s ?fp ?fo }}"
         if self.year:
-            out += (f" FILTER EXISTS {{ ?s (cpo:date|cpo:startDate)? ?fd . ?fd cpo:dateValue|cpo:earliest ?fv "
-                    f'FILTER(SUBSTR(STR(?fv), 1, 4) = "{self.year}") }}')
+            out += (f" FILTER EXISTS {{ {DATED} "
+                    f'FILTER(SUBSTR(STR(?dv), 1, 4) = "{self.year}") }}')
         return out
 
     def without(self, name: str) -> "Facets":
