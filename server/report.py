@@ -87,19 +87,12 @@ def check(loaded: LoadedDataset, base_iri: str, validator=None, sources_dir: str
     shapes themselves (``server.validation.check_shapes``)."""
     if validator is None:
         from .validation import validate as validator
-    from .validation_fast import Triples
     own = dataset_namespaces(base_iri)["cpo"]
     summary, used = summarize(loaded, own)
     declared = {s for s in loaded.ontology.subjects(RDF.type, None) if isinstance(s, URIRef)}
     undeclared = sorted({t for t in used if t not in declared} |
                         undeclared_terms([loaded.shapes], loaded.ontology, own))
-    # What the engine validates: the data graphs, the ontology, and which graph describes
-    # each subject (server.curation.provenance_links), streamed from the parsed dataset
-    # (no union graph is built for pyshacl-turbo; pySHACL gets one).
-    data = Triples((loaded.data_triples, loaded.ontology, provenance_links(loaded)),
-                   loaded.dataset.namespaces())
-    report = validator(data, loaded.shapes, None)
-    del data
+    report = validator(validation_input(loaded), loaded.shapes, None)
     return Outcome(
         loaded=loaded,
         report=report,
@@ -110,6 +103,16 @@ def check(loaded: LoadedDataset, base_iri: str, validator=None, sources_dir: str
         curation=check_provenance(loaded, base_iri, sources_dir),
         only_files=tuple(relative(f) for f in only_files),
     )
+
+
+def validation_input(loaded: LoadedDataset):
+    """What the SHACL engine validates: the data graphs, the ontology mixed in, and which
+    graph describes each subject (server.curation.provenance_links), as a stream of the
+    parsed dataset (``server.validation_fast.Triples``: no union graph is built for
+    pyshacl-turbo; pySHACL gets one)."""
+    from .validation_fast import Triples
+    return Triples((loaded.data_triples, loaded.ontology, provenance_links(loaded)),
+                   loaded.dataset.namespaces())
 
 
 def summarize(loaded: LoadedDataset, namespace: str = "") -> tuple[dict, set[URIRef]]:
