@@ -25,6 +25,8 @@ file once. pyoxigraph's own 16 MB term buffer is reported the same way.
 from __future__ import annotations
 
 import json
+import mmap
+import re
 import xml.sax
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -47,6 +49,13 @@ SYNTAXES: dict[str, tuple[str, str | None]] = {
 QUAD_SYNTAXES = {fmt.rdflib for fmt in formats.readable().values() if fmt.graphs}
 #: Line-based syntaxes parsed by pyoxigraph (fast path for large generated files).
 FAST_SYNTAXES = {"nt", "nquads"}
+#: Syntaxes the loader reads with pyoxigraph's parser into the dataset (several times
+#: faster than rdflib's); a file pyoxigraph refuses is read by rdflib, whose answer
+#: (its data, or its error with line and column) stands.
+NATIVE_SYNTAXES = FAST_SYNTAXES | {"turtle", "trig"}
+#: An explicit ``^^xsd:string`` (rdflib keeps the datatype, pyoxigraph drops it): such
+#: files take rdflib's path.
+_EXPLICIT_STRING = re.compile(rb"\^\^\s*(<[^>]*#string>|[A-Za-z0-9_.-]*:string\b)")
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
@@ -231,10 +240,12 @@ def parse_lines_fast(path: Path, format_name: str, max_term_bytes: int | None = 
     return parsed
 
 
-def file_terms(path: Path, format_name: str, max_term_bytes: int | None = None) -> list[tuple]:
-    """The statements of an N-Triples / N-Quads file as rdflib terms ``(s, p, o, g)``
-    (``g`` None for the default graph), read by pyoxigraph's parser; all or nothing:
-    ``DataLoadError`` (file:line:column) or ``DataTooLarge`` before any is given."""
+def file_terms(path: Path, format_name: str, max_term_bytes: int | None = None,
+               prefixes: dict | None = None) -> list[tuple]:
+    """The statements of a file as rdflib terms ``(s, p, o, g)`` (``g`` None for the
+    default graph), read by pyoxigraph's parser; all or nothing: ``DataLoadError``
+    (file:line:column) or ``DataTooLarge`` before any is given. ``prefixes``: receives
+    the prefixes the file declares (Turtle, TriG)."""
     import pyoxigraph as ox
     blanks: dict[str, BNode] = {}
     terms: dict = {}
@@ -255,7 +266,8 @@ def file_terms(path: Path, format_name: str, max_term_bytes: int | None = None) 
     append = out.append
     default = ox.DefaultGraph
     try:
-        for q in ox.parse(path=str(path), format=getattr(ox.RdfFormat, format_name)):
+        parser = ox.parse(path=str(path), format=getattr(ox.RdfFormat, format_name))
+        for q in parser:
             read += 1
             if max_term_bytes is not None and term_too_long(q.object, max_term_bytes):
                 raise too_long(path, q.object, q.subject, q.predicate, max_term_bytes, read)
@@ -269,11 +281,30 @@ def file_terms(path: Path, format_name: str, max_term_bytes: int | None = None) 
         raise parser_buffer_error(path, err, read) from None
     except (OSError, ValueError) as err:
         raise DataLoadError(str(path), f"{type(err).__name__}: {err}") from None
+    if prefixes is not None:
+        prefixes.update(getattr(parser, "prefixes", None) or {})
     return out
 
 
+def natively_readable(path: Path) -> bool:
+    """Can the loader read ``path`` with pyoxigraph and get rdflib's terms?"""
+    syntax = SYNTAXES.get(path.suffix, ("", None))[0]
+    if syntax in FAST_SYNTAXES:
+        return not _mentions(path, b"XMLSchema#string>")
+    if syntax in NATIVE_SYNTAXES:
+        return not _matches(path, _EXPLICIT_STRING)
+    return False
+
+
+def _matches(path: Path, pattern: re.Pattern) -> bool:
+    with open(path, "rb") as f:
+        if not path.stat().st_size:
+            return False
+        with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            return pattern.search(data) is not None
+
+
 def _mentions(path: Path, needle: bytes) -> bool:
-    import mmap
     with open(path, "rb") as f:
         if not path.stat().st_size:
             return False
@@ -370,13 +401,20 @@ def load_dataset(ontology_dir, data_dir, shapes_dir, base_iri: str, *,
     plan += [(path, URIRef(base + "graph/" + path.stem), True) for path in rdf_files(data_dir)]
     for path, default_name, keep_names in plan:
         syntax = SYNTAXES.get(path.suffix, ("", None))
+        prefixes: dict = {}
         try:
-            if syntax[0] in FAST_SYNTAXES and not _mentions(path, b"XMLSchema#string>"):
+            parsed = statements = None
+            if natively_readable(path):
                 # pyoxigraph's parse goes straight into the dataset: no per-file copy
-                statements = file_terms(path, syntax[1], max_term_bytes
-                                        if may_hold_long_terms(path, max_term_bytes) else None)
-                parsed = None
-            else:
+                try:
+                    statements = file_terms(path, syntax[1], max_term_bytes
+                                            if may_hold_long_terms(path, max_term_bytes) else None,
+                                            prefixes)
+                except DataLoadError:
+                    if syntax[0] in FAST_SYNTAXES:
+                        raise
+                    # rdflib's reading stands: its data (relative IRIs), or its error
+            if statements is None:
                 parsed = parse_file(path, max_term_bytes)
         except DataLoadError as err:
             errors.append(err)
@@ -393,6 +431,8 @@ def load_dataset(ontology_dir, data_dir, shapes_dir, base_iri: str, *,
             for subject in {q[0] for q in placed}:
                 origins[subject].add(str(path))
             del placed
+            for prefix, namespace in prefixes.items():
+                dataset.bind(prefix, namespace, override=False)
         else:
             for graph in parsed.graphs():
                 if not len(graph):
