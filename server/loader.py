@@ -241,11 +241,12 @@ def parse_lines_fast(path: Path, format_name: str, max_term_bytes: int | None = 
 
 
 def file_terms(path: Path, format_name: str, max_term_bytes: int | None = None,
-               prefixes: dict | None = None) -> list[tuple]:
+               prefixes: dict | None = None, default_graph=None, flatten: bool = False) -> list[tuple]:
     """The statements of a file as rdflib terms ``(s, p, o, g)`` (``g`` None for the
     default graph), read by pyoxigraph's parser; all or nothing: ``DataLoadError``
     (file:line:column) or ``DataTooLarge`` before any is given. ``prefixes``: receives
-    the prefixes the file declares (Turtle, TriG)."""
+    the prefixes the file declares (Turtle, TriG). ``g`` is ``default_graph`` for the
+    file's default graph, and for every statement if ``flatten``."""
     import pyoxigraph as ox
     blanks: dict[str, BNode] = {}
     terms: dict = {}
@@ -273,7 +274,7 @@ def file_terms(path: Path, format_name: str, max_term_bytes: int | None = None,
                 raise too_long(path, q.object, q.subject, q.predicate, max_term_bytes, read)
             g = q.graph_name
             append((term(q.subject), term(q.predicate), term(q.object),
-                    None if isinstance(g, default) else term(g)))
+                    default_graph if flatten or isinstance(g, default) else term(g)))
     except SyntaxError as err:
         message = err.msg.split(": ", 1)[1] if ": " in err.msg else err.msg
         raise DataLoadError(str(path), f"syntax error: {message}", err.lineno, err.offset) from None
@@ -409,7 +410,7 @@ def load_dataset(ontology_dir, data_dir, shapes_dir, base_iri: str, *,
                 try:
                     statements = file_terms(path, syntax[1], max_term_bytes
                                             if may_hold_long_terms(path, max_term_bytes) else None,
-                                            prefixes)
+                                            prefixes, default_name, flatten=not keep_names)
                 except DataLoadError:
                     if syntax[0] in FAST_SYNTAXES:
                         raise
@@ -421,9 +422,7 @@ def load_dataset(ontology_dir, data_dir, shapes_dir, base_iri: str, *,
             continue
         targets = set()
         if parsed is None:
-            placed = [(s, p, o, g if keep_names and g is not None else default_name)
-                      for s, p, o, g in statements]
-            del statements
+            placed, statements = statements, None
             for s, _p, _o, name in placed:
                 subjects[name].add(s)
             dataset.addN((s, p, o, context(name)) for s, p, o, name in placed)
