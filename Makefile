@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8080
 
-.PHONY: serve test validate browser clients bench clean
+.PHONY: serve test validate browser clients editor bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,15 +17,15 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 ## Serve the embedded dataset with the production WSGI server.
-serve: $(STAMP)
+serve: $(STAMP) editor
 	$(BIN)/python -m server serve --host $(HOST) --port $(PORT)
 
 ## Validate the data against the shapes and print the report.
 validate: $(STAMP)
 	$(BIN)/python -m server validate
 
-## Install everything (incl. Debian chromium for the browser test, the node clients) and run the suite.
-test: $(STAMP) browser clients
+## Install everything (incl. Debian chromium for the browser test, the node clients, the query editor) and run the suite.
+test: $(STAMP) browser clients editor
 	$(BIN)/python -m pytest
 
 ## Debian's chromium for the real-browser test (skipped with a message if impossible).
@@ -45,9 +45,26 @@ clients:
 	  || echo "note: npm ci failed; the node client test will fail"; \
 	fi
 
+## The query page's editor (CodeMirror 6, pinned in editor/package-lock.json), bundled by
+## esbuild into server/static/editor/; without npm the query page is the plain form.
+EDITOR_JS := server/static/editor/editor.js
+editor:
+	@if ! command -v npm >/dev/null 2>&1; then \
+	  echo "note: npm is not installed; the query page will be the plain form, without its editor"; \
+	else \
+	  if [ ! editor/node_modules/.package-lock.json -nt editor/package-lock.json ]; then \
+	    npm ci --prefix editor --no-audit --no-fund --loglevel=error \
+	    || echo "note: npm ci failed; the query page will be the plain form, without its editor"; \
+	  fi; \
+	  if [ -d editor/node_modules ] && { [ ! -f $(EDITOR_JS) ] || [ -n "$$(find editor/src editor/package-lock.json -newer $(EDITOR_JS) 2>/dev/null)" ]; }; then \
+	    npm run --prefix editor --silent build \
+	    || echo "note: the editor could not be built; the query page will be the plain form"; \
+	  fi; \
+	fi
+
 ## Benchmark against oxigraph serve-read-only and rdflib-endpoint; writes bench/REPORT.md.
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
 
 clean:
-	rm -rf $(VENV) .pytest_cache tests/clients/node_modules
+	rm -rf $(VENV) .pytest_cache tests/clients/node_modules editor/node_modules server/static/editor

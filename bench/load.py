@@ -26,7 +26,7 @@ def run_wrk(base_url: str, paths: list[str], accept: str, *, work: Path, duratio
     listing = work / "paths.txt"
     listing.write_text("\n".join(paths) + "\n")
     cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--timeout", "10s",
-           "-s", str(MIX_LUA), base_url, "--", str(listing), accept]
+           "-s", str(MIX_LUA), base_url, "--", str(listing), accept, str(threads)]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 60).stdout
     for line in out.splitlines():
         if line.startswith("WRK_JSON "):
@@ -70,6 +70,29 @@ def run_python(base_url: str, paths: list[str], accept: str, *, duration: int,
             "socket_errors": 0}
 
 
+def repeated(run, repeats: int, server_pid: int | None) -> dict:
+    """``run()`` (one load run) ``repeats`` times: the median of each figure, the spread
+    (min-max) of requests/s, and for each run the load average before/after and the
+    cores other processes took during it (``bench.quiet``)."""
+    from .quiet import ForeignCpu
+    runs = []
+    for _ in range(repeats):
+        with ForeignCpu(server_pid) as watch:
+            one = run()
+        runs.append({**one, **watch.result()})
+    med = {key: round(statistics.median(r[key] for r in runs), 3)
+           for key in ("rps", "p50_ms", "p90_ms", "p99_ms", "max_ms")}
+    rps = [r["rps"] for r in runs]
+    return {"tool": runs[0]["tool"], **med, "rps_min": min(rps), "rps_max": max(rps),
+            "spread": round((max(rps) - min(rps)) / med["rps"], 3) if med["rps"] else None,
+            "requests": sum(r.get("requests", 0) for r in runs),
+            "status_errors": sum(r.get("status_errors", 0) for r in runs),
+            "socket_errors": sum(r.get("socket_errors", 0) for r in runs),
+            "foreign_cores_max": max(r["foreign_cores"] for r in runs),
+            "load_before": runs[0]["load_before"],
+            "load_during_max": max(r["load_during_max"] for r in runs), "runs": runs}
+
+
 def summarize(latencies: list[float], elapsed: float) -> dict:
     ordered = sorted(latencies)
 
@@ -94,11 +117,19 @@ def sequential_latency(base_url: str, paths: list[str], accept: str, count: int)
             "mean_ms": round(1000 * statistics.fmean(latencies), 3)}
 
 
-def check_paths(base_url: str, paths: list[str], accept: str) -> list[str]:
-    """The paths (of the first few) that do not answer 2xx: a load run on errors is void."""
+def check_paths(base_url: str, paths: list[str], accept: str, drain: float = 60.0) -> list[str]:
+    """The paths (of the first few) that do not answer 2xx: a load run on errors is void.
+    A 429 or 503 (the queries of the previous load run still occupy the server's
+    workers) is asked again for up to ``drain`` seconds: each run starts on a server
+    that finished the last one's work."""
     bad = []
+    deadline = time.monotonic() + drain
     for path in paths[:5]:
-        r = requests.get(base_url + path, headers={"Accept": accept}, timeout=60)
+        while True:
+            r = requests.get(base_url + path, headers={"Accept": accept}, timeout=60)
+            if r.status_code not in (429, 503) or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
         if not r.ok:
             bad.append(f"{r.status_code} {path[:120]}: {r.text[:200]}")
     return bad

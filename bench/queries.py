@@ -88,3 +88,59 @@ def moderate_paths(endpoint_path: str, iris: dict[str, list[str]], base: str,
                                          month=rng.randint(1, 12))
         paths.append(_get(endpoint_path, query))
     return paths
+
+
+# -- cold mode: more distinct requests than our answer caches hold --------------------
+
+def sample_subjects(nquads: Path, base: str, count: int, seed: int = 0) -> list[str]:
+    """Up to ``count`` distinct subjects of the data that have a resource page (any kind
+    but the source graphs' own IRIs), sampled deterministically: the cold mode's list."""
+    subjects = set()
+    with nquads.open(encoding="utf-8") as f:
+        for line in f:
+            s = line.split(" ", 1)[0][1:-1]
+            if s.startswith(base) and "#" not in s and not s.startswith(base + "graph/"):
+                subjects.add(s)
+    rng = random.Random(seed)
+    return rng.sample(sorted(subjects), min(count, len(subjects)))
+
+
+def cold_iris(subjects: list[str]) -> dict[str, list[str]]:
+    """The cold list in the shape of ``sample_iris``: every family cycles through all of
+    it (the cheap family, pairing persons and events, would otherwise halve it)."""
+    return {"person": subjects, "event": subjects}
+
+
+def cold_cheap_paths(endpoint_path: str, subjects: list[str]) -> list[str]:
+    return [_get(endpoint_path, CHEAP.format(iri=iri)) for iri in subjects]
+
+
+def cold_moderate_paths(endpoint_path: str, iris: dict[str, list[str]], base: str,
+                        count: int, seed: int = 0) -> list[str]:
+    """``count`` moderate queries whose texts all differ: the templates of the hot mode
+    with a LIMIT that does not bind (or, where the template has one, a larger one), so
+    that no answer cache keyed by the query can serve one from another's answer."""
+    import re
+    paths = []
+    for i, path in enumerate(moderate_paths(endpoint_path, iris, base, count, seed)):
+        from urllib.parse import unquote
+        query = unquote(path.split("?query=", 1)[1])
+        if re.search(r"LIMIT \d+\s*$", query):
+            query = re.sub(r"LIMIT (\d+)\s*$", lambda m: f"LIMIT {int(m.group(1)) + i}", query)
+        else:
+            query += f" LIMIT {1_000_000 + i}"
+        paths.append(_get(endpoint_path, query))
+    return paths
+
+
+def search_paths(iris: dict[str, list[str]], count: int = 100) -> list[str]:
+    """``GET /search?q=`` (issue 12) as JSON: whole names, name prefixes and a few words
+    of the synthetic data's vocabulary."""
+    words = ["release", "pardon", "arrest", "court", "charge"]
+    names = [iri.rsplit("/", 1)[1].replace("-", " ") for iri in iris["person"]]
+    out = []
+    for i in range(count):
+        name = names[i % len(names)] if names else "sam"
+        q = (name, name.split(" ")[0][:4], words[i % len(words)])[i % 3]
+        out.append(f"/search?format=json&q={quote(q)}")
+    return out

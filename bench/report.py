@@ -9,8 +9,11 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
-PEERS = ("oxigraph", "rdflib-endpoint")
+PEERS = ("oxigraph", "oxigraph-union-flag", "rdflib-endpoint")
 SERVERS = ("ours", "ours-uncached", *PEERS)
+#: oxigraph's own requests/s varying more than this (max-min over median) between the
+#: repeats of one figure: the machine was disturbed.
+MAX_PEER_SPREAD = 0.15
 UNCACHED = {"KG_RESPONSE_CACHE_ENTRIES": "0", "KG_QUERY_CACHE_ENTRIES": "0"}   # = bench.run.UNCACHED_ENV
 
 
@@ -93,21 +96,55 @@ def _deref_family(server: str) -> str:
 
 # -- sections -------------------------------------------------------------------------
 
-def _requests_table(size: dict) -> list[str]:
-    lines = ["| server | request | req/s | p50 ms | p99 ms | max ms | errors | one-at-a-time p50 / p99 ms |",
-             "|---|---|---:|---:|---:|---:|---:|---|"]
+def _requests_table(size: dict, key: str = "requests") -> list[str]:
+    lines = ["| server | request | paths | req/s median (min-max) | p50 ms | p99 ms | max ms | errors "
+             "| others' cores (max) | load before (1, 5, 15 min) / max during | one-at-a-time p50 / p99 ms |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|---|---|"]
     for server in SERVERS:
-        families = _get(size, server, "requests", default={}) or {}
+        families = _get(size, server, key, default={}) or {}
         for family, entry in families.items():
             if "error" in entry:
-                lines.append(f"| {server} | {family} | error: {entry['error'][:120]} ||||||")
+                lines.append(f"| {server} | {family} | error: {entry['error'][:120]} |||||||||")
                 continue
-            ld, seq = entry["load"], entry["sequential"]
+            ld, seq = entry["load"], entry.get("sequential") or {}
             errors = ld.get("status_errors", 0) + ld.get("socket_errors", 0)
-            lines.append(f"| {server} | {family} | {_fmt(ld['rps'])} | {ld['p50_ms']} | "
-                         f"{ld['p99_ms']} | {ld['max_ms']} | {errors} | "
-                         f"{seq['p50_ms']} / {seq['p99_ms']} |")
+            spread = (f" ({_fmt(ld['rps_min'])}-{_fmt(ld['rps_max'])})" if "rps_min" in ld else "")
+            lines.append(f"| {server} | {family} | {entry.get('paths', '')} | {_fmt(ld['rps'])}{spread} | "
+                         f"{ld['p50_ms']} | {ld['p99_ms']} | {ld['max_ms']} | {errors} | "
+                         f"{ld.get('foreign_cores_max', '')} | {ld.get('load_before', '')} / "
+                         f"{ld.get('load_during_max', '')} | "
+                         f"{seq.get('p50_ms', '')} / {seq.get('p99_ms', '')} |")
     return lines
+
+
+def disturbances(results: dict) -> list[str]:
+    """Why the figures of ``results`` are not results: a busy machine before the run,
+    other processes taking CPU during a run, oxigraph's own figure unstable."""
+    from .quiet import QUIET_FOREIGN_CORES, QUIET_LOAD
+    args = results.get("args", {})
+    limit = args.get("quiet_load", QUIET_LOAD)
+    spread_limit = args.get("max_spread", MAX_PEER_SPREAD)
+    out = []
+    if args.get("repeats", 3) < 3:
+        out.append(f"{args['repeats']} run(s) per figure: a median of at least 3 with its spread "
+                   "is what the report stands on")
+    before = results.get("load_before")
+    if before and before[0] > limit:
+        out.append(f"1-minute load average {before[0]} (above {limit}) when the benchmark began")
+    for size in results["sizes"]:
+        for server in SERVERS:
+            for key, mode in (("requests", "hot"), ("cold", "cold")):
+                for family, entry in (_get(size, server, key, default={}) or {}).items():
+                    ld = entry.get("load") or {}
+                    where = f"{size['size']:,} {server} {mode} {family}"
+                    if ld.get("foreign_cores_max", 0) > QUIET_FOREIGN_CORES:
+                        out.append(f"{where}: other processes took {ld['foreign_cores_max']} "
+                                   f"cores during a run (limit {QUIET_FOREIGN_CORES})")
+                    if server.startswith("oxigraph") and (ld.get("spread") or 0) > spread_limit:
+                        out.append(f"{where}: oxigraph's req/s varied {ld['spread']:.0%} between "
+                                   f"repeats ({_fmt(ld['rps_min'])}-{_fmt(ld['rps_max'])}; "
+                                   f"limit {spread_limit:.0%})")
+    return out
 
 
 def _startup_table(size: dict) -> list[str]:
@@ -156,19 +193,19 @@ def _validation_table(size: dict) -> list[str]:
     return lines
 
 
-def _ratios(size: dict) -> list[str]:
-    lines = ["| request | ours req/s | vs oxigraph | vs rdflib-endpoint | "
-             "ours uncached req/s | uncached vs oxigraph | uncached vs rdflib-endpoint |",
-             "|---|---:|---:|---:|---:|---:|---:|"]
+def _ratios(size: dict, key: str = "requests") -> list[str]:
+    lines = ["| request | ours req/s | vs oxigraph | vs oxigraph (union flag) | vs rdflib-endpoint | "
+             "ours uncached req/s | uncached vs oxigraph | uncached vs oxigraph (union flag) | "
+             "uncached vs rdflib-endpoint |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    get = lambda server, family: (_get(size, server, key, family, "load", default={}) or {}).get("rps")  # noqa: E731
     for family in ("cheap", "dereference", "describe", "moderate"):
-        ours = _load(size, "ours", family).get("rps")
-        bare = _load(size, "ours-uncached", family).get("rps")
+        ours, bare = get("ours", family), get("ours-uncached", family)
         peer_family = "describe" if family == "dereference" else family
-        ox = _load(size, "oxigraph", peer_family).get("rps")
-        rep = _load(size, "rdflib-endpoint", peer_family).get("rps")
+        ox, oxu, rep = (get(p, peer_family) for p in PEERS)
         lines.append(f"| {family}{' (peers: DESCRIBE)' if family == 'dereference' else ''} | "
-                     f"{_fmt(ours)} | {_ratio(ours, ox)} | {_ratio(ours, rep)} | "
-                     f"{_fmt(bare)} | {_ratio(bare, ox)} | {_ratio(bare, rep)} |")
+                     f"{_fmt(ours)} | {_ratio(ours, ox)} | {_ratio(ours, oxu)} | {_ratio(ours, rep)} | "
+                     f"{_fmt(bare)} | {_ratio(bare, ox)} | {_ratio(bare, oxu)} | {_ratio(bare, rep)} |")
     return lines
 
 
@@ -242,8 +279,17 @@ def targets(results: dict) -> list[tuple[str, str, str]]:
     return rows
 
 
+def _targets13(results: dict) -> list[str]:
+    from . import targets as issue13
+    return issue13.render(results)
+
+
 def render(results: dict) -> str:
-    out = ["# Benchmark report", "",
+    noise = disturbances(results)
+    warning = ([f"> **WARNING: THE MACHINE WAS NOT QUIET. These figures are not results; "
+                f"re-run on a quiet machine.** ({len(noise)} signs)", ">"]
+               + [f"> - {n}" for n in noise[:30]] + [""]) if noise else []
+    out = ["# Benchmark report", "", *warning,
            "Written by `.venv/bin/python -m bench.run` (see bench/README.md) "
            f"on {results['started']}; the whole run took {results.get('total_s', '?')} s. "
            "Figures vary from run to run on a shared 2-core machine: compare ratios.", "",
@@ -258,8 +304,8 @@ def render(results: dict) -> str:
             "server gets the same quads (the peers one N-Quads file, ours the data folder).",
             "- Servers run one at a time on 127.0.0.1. Ours: `python -m server serve` on a "
             "persistent Oxigraph store (`KG_STORE_PATH`), with its default protections "
-            "(sandbox, timeouts, row cap); oxigraph: `oxigraph serve-read-only "
-            "--union-default-graph` after `oxigraph load`; rdflib-endpoint: "
+            "(sandbox, timeouts, row cap); oxigraph: `oxigraph serve-read-only` after "
+            "`oxigraph load`, in two configurations (below); rdflib-endpoint: "
             "`rdflib-endpoint serve all.nq` (one uvicorn process, rdflib in memory).",
             f"- Load: {'a Python load generator' if args['python_load'] else 'wrk'}, "
             f"2 threads, 16 connections, {args['duration']} s per request family, cycling through "
@@ -270,7 +316,8 @@ def render(results: dict) -> str:
             f"One-at-a-time latency: {args['sequential']} sequential requests.",
             "- Caches (ours): the data does not change while a server runs, so each server "
             "process keeps a bounded LRU of rendered resource descriptions "
-            "(`server/web/cache.py`, key: IRI, format, incoming page, request base) and of "
+            "(`server/web/cache.py`, key: IRI, format, incoming page, request base), replayed "
+            "whole before Flask runs by the front cache (`server/web/front.py`, same bounds), and of "
             "serialized SPARQL answers (`server/store/__init__.py`, key: query text, format, "
             "dataset, row cap; never for NOW/RAND/UUID/STRUUID/BNODE). The load cycles through "
             "200 subjects, so after the first lap most answers come from these caches. "
@@ -290,7 +337,26 @@ def render(results: dict) -> str:
             "with pyshacl-turbo (`server.validation_fast`) and with "
             f"pySHACL (`server.validation`) up to {args['pyshacl_max']:,} quads; peak RSS is "
             "that process's.",
-            "", "## Targets (issue 5)", "", "| target | measured | verdict |", "|---|---|---|"]
+            f"- Repeats: every load figure is the median of {args.get('repeats', 1)} runs of "
+            f"{args['duration']} s, with the min-max of requests/s beside it. Before each run the "
+            "load average is recorded; during it, the CPU time of every other process (not the "
+            "server's process tree, not wrk, not the harness): `others' cores`.",
+            f"- Modes: hot cycles through 200 sampled subjects, after an untimed {args.get('warmup', 0)} s "
+            "run (our answer caches then serve them); cold cycles through more distinct subjects, and "
+            "moderate query texts, than our caches hold per process ("
+            + "; ".join(f"{s_['size']:,}: {s_['cold']['subjects']:,} subjects for caches of "
+                        f"{', '.join(f'{k}={v:,}' for k, v in s_['cold']['cache_entries'].items())}"
+                        + ("" if s_['cold']['exceeds_caches'] else " - NOT MORE: cold figures partly cached")
+                        for s_ in results["sizes"] if "cold" in s_)
+            + "); wrk's threads start half a list apart, so no request finds its answer cached.",
+            "- oxigraph: `oxigraph` is its best configuration, the union of the named graphs "
+            "materialized in the default graph at load (each quad loaded again as a default-graph "
+            "triple), as our store "
+            "does, served without a flag; `oxigraph-union-flag` is `serve-read-only "
+            "--union-default-graph` (a union computed per query).",
+            "", "## Targets (issue 13)", ""]
+    out += _targets13(results)
+    out += ["", "## Targets (issue 5)", "", "| target | measured | verdict |", "|---|---|---|"]
     out += [f"| {t} | {m} | {v} |" for t, m, v in targets(results)]
     for size in results["sizes"]:
         gen = size.get("generate", {})
@@ -300,6 +366,9 @@ def render(results: dict) -> str:
                 "### Ratios (ours / peer, requests per second)", ""]
         out += _ratios(size)
         out += ["", "### Requests", ""] + _requests_table(size)
+        if any(_get(size, srv, "cold") for srv in SERVERS):
+            out += ["", "### Ratios, cold mode", ""] + _ratios(size, "cold")
+            out += ["", "### Requests, cold mode", ""] + _requests_table(size, "cold")
         out += ["", "### Load, start and memory", ""] + _startup_table(size)
         out += ["", "### Validation", ""] + _validation_table(size)
     out += [""]

@@ -25,7 +25,7 @@ from server.config import DEFAULTS
 from server.generate import generate_dataset
 from server.namespaces import DEFAULT_BASE
 
-from . import load, queries, report
+from . import load, queries, quiet, report
 from .procs import Server
 
 BENCH = Path(__file__).resolve().parent
@@ -92,24 +92,86 @@ def validation_run(engine: str, data: Path, timeout: float, log: Path) -> dict:
             "wall_s": round(time.perf_counter() - started, 2)}
 
 
-def measure(server: Server, base_url: str, paths: dict[str, tuple[list[str], str]],
+def measure(server: Server, base_url: str, modes: dict[str, dict[str, tuple[list[str], str]]],
             args, work: Path) -> dict:
-    """Sequential latency and load runs for each request family of one running server."""
+    """For each mode (hot, cold) and request family of one running server: one-at-a-time
+    latency (hot mode only) and ``--repeats`` load runs (median, spread, machine load)."""
     out: dict = {}
-    for family, (family_paths, accept) in paths.items():
-        bad = load.check_paths(base_url, family_paths, accept)
-        if bad:
-            out[family] = {"error": "; ".join(bad)}
+    pid = server.proc.pid if server.proc else None
+    for mode, paths in modes.items():
+        if mode not in args.modes:
             continue
-        entry = {"sequential": load.sequential_latency(base_url, family_paths, accept,
-                                                       args.sequential)}
-        runner = load.run_wrk if (load.wrk_available() and not args.python_load) else load.run_python
-        entry["load"] = runner(base_url, family_paths, accept, work=work / family,
-                               duration=args.duration)
-        out[family] = entry
-        print(f"    {server.name:16} {family:10} {entry['load']['rps']:>9} req/s  "
-              f"p50 {entry['load']['p50_ms']} ms  p99 {entry['load']['p99_ms']} ms", flush=True)
+        out[mode] = {}
+        for family, (family_paths, accept) in paths.items():
+            bad = load.check_paths(base_url, family_paths, accept)
+            if bad:
+                out[mode][family] = {"error": "; ".join(bad)}
+                continue
+            entry = {"paths": len(family_paths)}
+            if mode == "hot" and args.sequential:
+                entry["sequential"] = load.sequential_latency(base_url, family_paths, accept,
+                                                              args.sequential)
+            use_wrk = load.wrk_available() and not args.python_load
+            runner = load.run_wrk if use_wrk else load.run_python
+            if mode == "hot" and args.warmup:       # steady state: the answers are cached
+                runner(base_url, family_paths, accept, work=work / mode / family,
+                       duration=args.warmup)
+            entry["load"] = load.repeated(
+                lambda: runner(base_url, family_paths, accept, work=work / mode / family,
+                               duration=args.duration), args.repeats, pid)
+            out[mode][family] = entry
+            ld = entry["load"]
+            print(f"    {server.name:18} {mode:4} {family:11} {ld['rps']:>9} req/s "
+                  f"({ld['rps_min']}-{ld['rps_max']})  p50 {ld['p50_ms']} ms  p99 {ld['p99_ms']} ms"
+                  f"  others {ld['foreign_cores_max']} cores", flush=True)
     return out
+
+
+def cache_entries(args) -> dict[str, int]:
+    """The entries of our two answer caches per process, as the server under test reads
+    them (``--ours-env`` first, then the defaults of ``server/config.py``)."""
+    from server.store import QUERY_CACHE_ENTRIES
+    env = dict(kv.split("=", 1) for kv in args.ours_env)
+    return {"KG_RESPONSE_CACHE_ENTRIES": int(env.get("KG_RESPONSE_CACHE_ENTRIES",
+                                                     DEFAULTS["RESPONSE_CACHE_ENTRIES"])),
+            "KG_QUERY_CACHE_ENTRIES": int(env.get("KG_QUERY_CACHE_ENTRIES",
+                                                  DEFAULTS.get("QUERY_CACHE_ENTRIES", QUERY_CACHE_ENTRIES)))}
+
+
+def union_file(all_nq: Path) -> Path:
+    """Every quad of ``all_nq`` as a triple of the default graph (the loader keeps one
+    copy of each): the union of the named graphs, materialized as our store does."""
+    import pyoxigraph as ox
+    out = all_nq.with_name("union.nq")
+    with out.open("wb") as f:
+        batch = []
+        for q in ox.parse(path=str(all_nq), format=ox.RdfFormat.N_QUADS):
+            batch.append(ox.Quad(q.subject, q.predicate, q.object))
+            if len(batch) >= 100_000:
+                f.write(ox.serialize(batch, format=ox.RdfFormat.N_QUADS))
+                batch = []
+        f.write(ox.serialize(batch, format=ox.RdfFormat.N_QUADS))
+    return out
+
+
+def oxigraph_db(all_nq: Path, location: Path, union_flag: bool) -> float:
+    """``oxigraph load`` of the peers' file; without the union flag, the best
+    configuration: the union of the named graphs materialized in the default graph
+    (``union_file``, bulk-loaded with the quads), as our store does. Returns the seconds
+    it took, writing the union file included."""
+    exe = str(VENV_BIN / "oxigraph")
+    shutil.rmtree(location, ignore_errors=True)
+    started = time.perf_counter()
+    files = [str(all_nq)] if union_flag else [str(all_nq), str(union_file(all_nq))]
+    subprocess.run([exe, "load", "--location", str(location),
+                    *(arg for f in files for arg in ("--file", f))],
+                   check=True, capture_output=True)
+    return round(time.perf_counter() - started, 3)
+
+
+def split_modes(measured: dict) -> dict:
+    """``requests`` (the hot mode, the key the report has always read) and ``cold``."""
+    return {"requests": measured.get("hot", {}), "cold": measured.get("cold", {})}
 
 
 def bench_size(size: int, args, work: Path) -> dict:
@@ -124,6 +186,13 @@ def bench_size(size: int, args, work: Path) -> dict:
     data_nq = Path(result["generate"]["path"])
     all_nq = peer_file(data_nq, root / "all.nq", base)
     iris = queries.sample_iris(data_nq, base)
+    # cold mode: more distinct subjects (and query texts) than our caches hold per process
+    entries = cache_entries(args)
+    wanted = int(args.cold_factor * max(entries.values()))
+    subjects = queries.sample_subjects(data_nq, base, wanted, seed=args.seed)
+    cold = queries.cold_iris(subjects)
+    result["cold"] = {"cache_entries": entries, "subjects": len(subjects), "wanted": wanted,
+                      "exceeds_caches": len(subjects) > max(entries.values())}
     timeout = 120 + size / 1_000_000 * args.start_timeout_per_million
 
     # -- validation engines, in-process pipelines (parse + validate) ----------------
@@ -137,11 +206,19 @@ def bench_size(size: int, args, work: Path) -> dict:
         result["validation"].append(validation_run(engine, data_nq, args.validate_timeout,
                                                    root / f"validate-{engine}.log"))
 
-    families_sparql = lambda ep: {  # noqa: E731 - small table per endpoint path
-        "cheap": (queries.cheap_paths(ep, iris), SPARQL_JSON),
-        "describe": (queries.describe_paths(ep, iris), TURTLE),
-        "moderate": (queries.moderate_paths(ep, iris, base), SPARQL_JSON),
-    }
+    def families_sparql(ep: str, deref: str | None = None) -> dict:
+        """Per mode, each family's paths and Accept; ``deref``: our resource pages too."""
+        hot = {"cheap": (queries.cheap_paths(ep, iris), SPARQL_JSON)}
+        cold_ = {"cheap": (queries.cold_cheap_paths(ep, subjects), SPARQL_JSON)}
+        if deref is not None:
+            hot["dereference"] = (queries.dereference_paths(base, iris), TURTLE)
+            cold_["dereference"] = (queries.dereference_paths(base, cold), TURTLE)
+        hot["describe"] = (queries.describe_paths(ep, iris), TURTLE)
+        cold_["describe"] = (queries.describe_paths(ep, cold), TURTLE)
+        hot["moderate"] = (queries.moderate_paths(ep, iris, base), SPARQL_JSON)
+        cold_["moderate"] = (queries.cold_moderate_paths(ep, iris, base, len(subjects)),
+                             SPARQL_JSON)
+        return {"hot": hot, "cold": cold_}
 
     # -- our server ---------------------------------------------------------------
     if "ours" in args.servers:
@@ -161,10 +238,9 @@ def bench_size(size: int, args, work: Path) -> dict:
         ours = Server("ours", cmd, f"{url}/sparql?query={ASK}", env=env, log=root / "ours.log",
                       headers={"Accept": SPARQL_JSON})
         entry: dict = {"command": " ".join(cmd[1:]), "env": env}
-        families = {"cheap": families_sparql("/sparql")["cheap"],
-                    "dereference": (queries.dereference_paths(base, iris), TURTLE),
-                    "describe": families_sparql("/sparql")["describe"],
-                    "moderate": families_sparql("/sparql")["moderate"]}
+        families = families_sparql("/sparql", deref=base)
+        # search (issue 12): no answer cache, one mode
+        families["hot"]["search"] = (queries.search_paths(iris), "application/json")
         try:
             try:                                                       # parse + validate + store
                 entry["first_start_s"] = round(ours.start(min(timeout, args.first_start_timeout)), 3)
@@ -181,7 +257,7 @@ def bench_size(size: int, args, work: Path) -> dict:
                 entry["build_without_validation_s"] = round(ours.start(timeout), 3)
             entry["first_start_memory"] = ours.stop()
             entry["cold_start_s"] = round(ours.start(timeout), 3)    # reopen persistent store
-            entry["requests"] = measure(ours, url, families, args, root / "wrk-ours")
+            entry.update(split_modes(measure(ours, url, families, args, root / "wrk-ours")))
         except (RuntimeError, TimeoutError) as exc:
             entry["error"] = str(exc)
             print(f"  ours: {exc}", flush=True)
@@ -196,34 +272,34 @@ def bench_size(size: int, args, work: Path) -> dict:
             other: dict = {"env": UNCACHED_ENV}
             try:
                 other["cold_start_s"] = round(uncached.start(timeout), 3)
-                other["requests"] = measure(uncached, url, families, args, root / "wrk-ours-uncached")
+                other.update(split_modes(measure(uncached, url, families, args,
+                                                 root / "wrk-ours-uncached")))
             except (RuntimeError, TimeoutError) as exc:
                 other["error"] = str(exc)
             other["memory"] = uncached.stop()
             result["ours-uncached"] = other
 
-    # -- oxigraph serve-read-only -----------------------------------------------------
-    if "oxigraph" in args.servers:
+    # -- oxigraph serve-read-only: best configuration, and with --union-default-graph ----
+    for name, union_flag in (("oxigraph", False), ("oxigraph-union-flag", True)):
+        if name not in args.servers:
+            continue
         location = root / "oxigraph-db"
-        exe = str(VENV_BIN / "oxigraph")
-        started = time.perf_counter()
-        subprocess.run([exe, "load", "--location", str(location), "--file", str(all_nq)],
-                       check=True, capture_output=True)
-        entry = {"load_s": round(time.perf_counter() - started, 3)}
+        entry = {"load_s": oxigraph_db(all_nq, location, union_flag)}
         port = free_port()
         url = f"http://127.0.0.1:{port}"
-        cmd = [exe, "serve-read-only", "--location", str(location), "--bind",
-               f"127.0.0.1:{port}", "--union-default-graph"]
-        peer = Server("oxigraph", cmd, f"{url}/query?query={ASK}", log=root / "oxigraph.log",
+        cmd = [str(VENV_BIN / "oxigraph"), "serve-read-only", "--location", str(location),
+               "--bind", f"127.0.0.1:{port}", *(["--union-default-graph"] if union_flag else [])]
+        entry["command"] = " ".join(Path(cmd[0]).name if i == 0 else c for i, c in enumerate(cmd))
+        peer = Server(name, cmd, f"{url}/query?query={ASK}", log=root / f"{name}.log",
                       headers={"Accept": SPARQL_JSON})
         try:
             entry["cold_start_s"] = round(peer.start(timeout), 3)
-            entry["requests"] = measure(peer, url, families_sparql("/query"), args,
-                                        root / "wrk-oxigraph")
+            entry.update(split_modes(measure(peer, url, families_sparql("/query"), args,
+                                             root / f"wrk-{name}")))
         except (RuntimeError, TimeoutError) as exc:
             entry["error"] = str(exc)
         entry["memory"] = peer.stop()
-        result["oxigraph"] = entry
+        result[name] = entry
 
     # -- rdflib-endpoint --------------------------------------------------------------
     if "rdflib-endpoint" in args.servers:
@@ -236,15 +312,15 @@ def bench_size(size: int, args, work: Path) -> dict:
         entry = {}
         try:
             entry["cold_start_s"] = round(peer.start(timeout * 2), 3)   # includes parsing
-            entry["requests"] = measure(peer, url, families_sparql("/"), args,
-                                        root / "wrk-rdflib-endpoint")
+            entry.update(split_modes(measure(peer, url, families_sparql("/"), args,
+                                             root / "wrk-rdflib-endpoint")))
         except (RuntimeError, TimeoutError) as exc:
             entry["error"] = str(exc)
         entry["memory"] = peer.stop()
         result["rdflib-endpoint"] = entry
 
     if not args.keep:
-        for heavy in ("all.nq", "oxigraph-db", "store"):
+        for heavy in ("all.nq", "union.nq", "oxigraph-db", "store"):
             path = root / heavy
             shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
     return result
@@ -253,14 +329,39 @@ def bench_size(size: int, args, work: Path) -> dict:
 def parse_args(argv=None):
     p = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n\n")[0])
     p.add_argument("--sizes", type=lambda s: [int(x) for x in s.split(",")],
-                   default=[10_000, 100_000, 1_000_000],
-                   help="comma-separated quad counts (default 10000,100000,1000000)")
-    p.add_argument("--duration", type=int, default=8, help="seconds of each load run (default 8)")
-    p.add_argument("--sequential", type=int, default=200,
-                   help="requests of each one-at-a-time latency run (default 200)")
-    p.add_argument("--servers", default="ours,ours-uncached,oxigraph,rdflib-endpoint",
-                   type=lambda s: s.split(","),
-                   help="which servers to run (ours-uncached: ours again with both answer caches off)")
+                   default=[100_000, 1_000_000],
+                   help="comma-separated quad counts (default 100000,1000000)")
+    p.add_argument("--duration", type=int, default=5, help="seconds of each load run (default 5)")
+    p.add_argument("--warmup", type=int, default=2,
+                   help="seconds of an untimed load run before each hot-mode figure, for every "
+                        "server (default 2; the cold mode has none)")
+    p.add_argument("--repeats", type=int, default=3,
+                   help="load runs per figure; the report gives their median and min-max (default 3)")
+    p.add_argument("--modes", default="hot,cold", type=lambda s: s.split(","),
+                   help="hot: 200 subjects (answers cached after the first lap); cold: more "
+                        "distinct subjects and query texts than our caches hold (default both)")
+    p.add_argument("--cold-factor", type=float, default=2.0,
+                   help="cold mode cycles through this many times the larger of our caches' "
+                        "entries (KG_RESPONSE_CACHE_ENTRIES, KG_QUERY_CACHE_ENTRIES), or every "
+                        "subject if the data has fewer (default 2)")
+    p.add_argument("--sequential", type=int, default=50,
+                   help="requests of each one-at-a-time latency run, hot mode (default 50; 0: none)")
+    p.add_argument("--servers", default=",".join(report.SERVERS), type=lambda s: s.split(","),
+                   help="which servers to run (ours-uncached: ours again with both answer caches "
+                        "off; oxigraph: the union materialized in the default graph, like ours; "
+                        "oxigraph-union-flag: serve-read-only --union-default-graph)")
+    p.add_argument("--quiet-load", type=float, default=quiet.QUIET_LOAD,
+                   help="the 1-minute load average above which the machine is not quiet when "
+                        "the benchmark begins (default %(default)s)")
+    p.add_argument("--wait-quiet", type=float, default=120.0, metavar="SECONDS",
+                   help="wait up to this long for the load average to fall below --quiet-load "
+                        "before beginning (default 120)")
+    p.add_argument("--max-spread", type=float, default=report.MAX_PEER_SPREAD,
+                   help="oxigraph's own req/s may vary this much (max-min over median) between "
+                        "repeats before the run is declared disturbed (default %(default)s)")
+    p.add_argument("--force", action="store_true",
+                   help="write bench/REPORT.md even when the machine was not quiet (it says so "
+                        "at the top); otherwise a disturbed run's report goes to bench/work/")
     p.add_argument("--engines", default="turbo,pyshacl", type=lambda s: s.split(","),
                    help="validation engines to time (turbo = server.validation_fast)")
     p.add_argument("--pyshacl-max", type=int, default=10_000,
@@ -297,22 +398,38 @@ def snapshot_schema(work: Path) -> None:
 def main(argv=None) -> int:
     args = parse_args(argv)
     if args.render:                       # the report text changed, the figures did not
-        Path(args.report).write_text(report.render(json.loads(Path(args.render).read_text())))
+        results = json.loads(Path(args.render).read_text())
+        if report.disturbances(results) and not args.force:
+            print(f"{args.render} was measured on a machine that was not quiet: "
+                  "--force to write the report anyway", file=sys.stderr)
+            return 3
+        Path(args.report).write_text(report.render(results))
         print(f"report written to {args.report} from {args.render}")
         return 0
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
     snapshot_schema(work)
     started = time.perf_counter()
+    before = quiet.wait_quiet(args.quiet_load, args.wait_quiet)
+    print(f"load average before the benchmark: {before}", flush=True)
     results = {"started": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "args": vars(args),
                "machine": report.machine(), "versions": report.versions(PEER_VENV),
-               "sizes": []}
+               "load_before": before, "sizes": []}
+    scratch = work / "REPORT.md"
     for size in args.sizes:
         results["sizes"].append(bench_size(size, args, work))
         results["total_s"] = round(time.perf_counter() - started, 1)
         (work / "results.json").write_text(json.dumps(results, indent=2, default=str))
-        Path(args.report).write_text(report.render(results))
-    print(f"report written to {args.report} ({results['total_s']} s)")
+        scratch.write_text(report.render(results))
+    noise = report.disturbances(results)
+    if noise and not args.force:
+        print("\n!!! THE MACHINE WAS NOT QUIET: these figures are not results !!!\n  "
+              + "\n  ".join(noise) + f"\nreport written to {scratch} only; bench/REPORT.md "
+              "unchanged (re-run on a quiet machine, or --force to write it anyway)", flush=True)
+        return 3
+    Path(args.report).write_text(report.render(results))
+    print(f"report written to {args.report} ({results['total_s']} s)"
+          + (f"; NOT QUIET ({len(noise)} warnings), written because of --force" if noise else ""))
     return 0
 
 

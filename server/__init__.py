@@ -38,4 +38,6 @@ def create_app(config: dict | None = None, store=None) -> Flask:
     search.init_app(app)         # /search: the full-text index, built from the store
     reconcile.init_app(app)      # /reconcile: the W3C Reconciliation Service API over it
     web.init_app(app)            # error handlers, HTTP hygiene hooks, catch-all last
+    from .web import front
+    front.init_app(app)          # outermost: replays complete resource answers (front.py)
     return app

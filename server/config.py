@@ -105,6 +105,9 @@ DEFAULTS: dict[str, object] = {
     # Rendered resource descriptions kept per process (entries; 0 turns it off) and bytes.
     "RESPONSE_CACHE_ENTRIES": 4096,
     "RESPONSE_CACHE_BYTES": 64 * 1024 * 1024,
+    # Replay a repeated resource answer whole, before Flask runs (server/web/front.py;
+    # same bounds as the response cache, off with it).
+    "FRONT_CACHE": True,
     # Rendered dataset dumps kept per process (entries; 0 turns it off) and bytes; a dump
     # larger than the byte bound is written anew for each request.
     "DUMP_CACHE_ENTRIES": 8,
@@ -160,6 +163,8 @@ SITE_DEFAULTS: dict[str, object] = {
     "SITE_TITLE": "Knowledge graph",
     "SITE_DESCRIPTION": "",
     "TIMELINE_INHERIT_DATE": (),
+    # [casefile] (server.web.casefile): none of these: no case summary on the pages.
+    "CASEFILE": {"root": None, "kinds": (), "subject": (), "details": (), "unremarkable": ()},
     "PAGE_GROUPS": (("Identity and names", ("type", "label", "prefLabel", "name", "comment",
                                             "description", "definition")),),
 }
@@ -226,4 +231,26 @@ def load_site(site_file: str | None, ontology_dir: str) -> dict[str, object]:
         raise DataLoadError(str(path), "[timeline] inherit_date_through must be a list of prefixed "
                             "names or IRIs of properties, e.g. [\"cpo:sentenceOf\"]")
     site["TIMELINE_INHERIT_DATE"] = tuple(inherit)
+    site["CASEFILE"] = load_casefile(data.get("casefile", {}), path)
     return site
+
+
+def load_casefile(section, path: Path) -> dict[str, object]:
+    """The site file's ``[casefile]``: ``root`` (an event class: its subclasses are the
+    kinds of a case summary), ``kinds`` (event classes in row order; listed kinds need not
+    be under ``root``), ``subject`` (the properties by which an event names whom it is
+    about), ``details`` (local names of the properties shown for each event) and
+    ``unremarkable`` (values not worth a mention, e.g. the status "occurred")."""
+    from .errors import DataLoadError
+    names = ("kinds", "subject", "details", "unremarkable")
+    if not isinstance(section, dict) or not all(
+            isinstance(section.get(k, []), list) and all(isinstance(n, str) for n in section.get(k, []))
+            for k in names) or not isinstance(section.get("root", ""), str):
+        raise DataLoadError(str(path), "[casefile] needs root (a prefixed class name) and kinds, subject, "
+                            "details, unremarkable (lists of strings)")
+    named = [n for k in ("kinds", "subject", "unremarkable") for n in section.get(k, [])]
+    named += [section["root"]] if section.get("root") else []
+    if any(":" not in n for n in named):
+        raise DataLoadError(str(path), "[casefile] root, kinds, subject and unremarkable take prefixed names "
+                            "or IRIs (\"cpo:Arrest\"), not bare local names")
+    return {"root": section.get("root") or None, **{k: tuple(section.get(k, [])) for k in names}}

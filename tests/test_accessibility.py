@@ -30,6 +30,7 @@ MAIN_PAGES = [
     "/person/kem-sokha",
     "/person/sam-serey",
     "/organization/knlf",
+    "/timeline",
     "/event/royal-pardon-sam-serey",
     "/source/camboja-sam-serey-pardoned",
     "/search?q=kem+sokha",

@@ -3,6 +3,7 @@ follows rel="next" through every instance once, CSV parses, the home page links 
 from __future__ import annotations
 
 import csv
+import html
 import io
 import re
 
@@ -80,8 +81,8 @@ def test_csv_is_chosen_by_accept_format_or_suffix_and_parses(live_server, path, 
     r = get(live_server, path, **headers)
     assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/csv")
     reader = csv.reader(io.StringIO(r.text))
-    assert next(reader) == ["iri", "label", "sources"]
-    assert all(len(row) == 3 and row[0].startswith(BASE) and row[2].isdigit() for row in reader)
+    assert next(reader) == ["iri", "label", "sources", "date", "types"]
+    assert all(len(row) == 5 and row[0].startswith(BASE) and row[2].isdigit() and "https://schema.org/Person" in row[4].split() for row in reader)
 
 
 def test_pages_link_each_other_and_end(app, live_server):
@@ -122,3 +123,83 @@ def test_the_home_page_class_counts_link_to_lists_that_hold_that_many(live_serve
         r = get(live_server, href, Accept="text/html")
         assert r.status_code == 200
         assert re.search(r'<span class="src">\((\d+)\)</span>', r.text).group(1) == count
+
+
+# -- sorting and facets -------------------------------------------------------------------
+
+CPO = BASE + "ontology#"
+DATA_GRAPHS = f"FILTER(?g NOT IN ({SCHEMA_GRAPHS}))"
+
+
+def listed(live_server, path: str) -> list[dict]:
+    """Every CSV row of a list URL (with its query string), following rel="next"."""
+    url, rows = path, []
+    while url:
+        r = get(live_server, url, Accept="text/csv")
+        assert r.status_code == 200, r.text
+        rows += list(csv.DictReader(io.StringIO(r.text)))
+        url = r.links.get("next", {}).get("url")
+    return rows
+
+
+def test_sorted_by_sources_most_first_across_pages(app, live_server):
+    rows = listed(live_server, "/browse/cpo:ReportedDate?sort=-sources")
+    counts = [int(r["sources"]) for r in rows]
+    assert counts == sorted(counts, reverse=True) and counts[0] > counts[-1]
+    assert len(rows) == instances(app, CPO + "ReportedDate")        # paging keeps the order
+
+
+def test_sorted_by_date_earliest_first_undated_last(live_server):
+    rows = listed(live_server, "/browse/cpo:Verdict?sort=date")
+    dated = [r["date"] for r in rows if r["date"]]
+    assert dated == sorted(dated) and dated[0] == "2014"
+    assert [r["date"] for r in rows] == dated + [""] * (len(rows) - len(dated))
+    reverse = listed(live_server, "/browse/cpo:Verdict?sort=-date")
+    assert [r["date"] for r in reverse if r["date"]] == dated[::-1]
+
+
+def test_a_source_facet_keeps_what_that_article_states(app, live_server):
+    graph = BASE + "graph/camboja-sam-serey-pardoned"
+    rows = listed(live_server, "/browse/schema:Person?source=camboja-sam-serey-pardoned")
+    expected = sparql_count(app, f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} "
+                                 f"GRAPH ?g {{ ?s a <{PERSON}> }} {DATA_GRAPHS} }}")
+    assert len(rows) == expected and 0 < expected < instances(app, PERSON)
+    assert any(r["label"] == "Sam Serey" for r in rows) and not any(r["label"] == "Kem Sokha" for r in rows)
+    # the unfiltered page shows the same number beside that source
+    page = get(live_server, "/browse/schema:Person", Accept="text/html").text
+    assert re.search(r'href="/browse/schema:Person\?source=camboja-sam-serey-pardoned">[^<]+</a> '
+                     rf'<span class="count">{expected}</span>', page)
+
+
+def test_a_year_facet_keeps_what_starts_in_that_year(app, live_server):
+    rows = listed(live_server, "/browse/cpo:Verdict?year=2020&sort=date")
+    assert [r["date"] for r in rows] == ["2020-03", "2020-11"]
+    expected = sparql_count(app, f"""PREFIX cpo: <{CPO}> SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{
+        ?s a cpo:Verdict ; cpo:date|cpo:startDate ?d . ?d cpo:dateValue|cpo:earliest ?v
+        FILTER(SUBSTR(STR(?v), 1, 4) = "2020") }}""")
+    assert len(rows) == expected
+
+
+def test_facets_and_sort_survive_paging_and_the_csv_link(live_server):
+    page = get(live_server, "/browse/cpo:ReportedDate?sort=-date", Accept="text/html")
+    assert page.status_code == 200 and page.links["next"]["url"] == "/browse/cpo:ReportedDate?sort=-date&page=2"
+    assert 'aria-sort="descending"' in page.text
+    page = get(live_server, "/browse/cpo:ReportedDate?sort=-date&year=2018", Accept="text/html")
+    assert 'href="/browse/cpo:ReportedDate.csv?sort=-date&amp;year=2018"' in page.text
+    rows = listed(live_server, "/browse/cpo:ReportedDate?sort=-date&year=2018")
+    assert rows and all(r["date"].startswith("2018") for r in rows)
+
+
+@pytest.mark.parametrize("query, words", [
+    ("sort=birthday", "sort must be one of"),
+    ("year=18", "year must be four digits"),
+    ("source=no-such-article", "source must name one of the dataset's graphs"),
+])
+def test_a_bad_sort_or_facet_is_a_400_that_says_what_is_allowed(live_server, query, words):
+    r = get(live_server, f"/browse/schema:Person?{query}", Accept="text/html")
+    assert r.status_code == 400 and words in html.unescape(r.text)
+
+
+def test_a_facet_no_instance_passes_gives_an_empty_list_not_an_error(live_server):
+    r = get(live_server, "/browse/schema:Person?year=1900", Accept="text/html")
+    assert r.status_code == 200 and "No instance passes these filters." in r.text

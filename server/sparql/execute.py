@@ -13,7 +13,7 @@ from flask import current_app, request
 from ..errors import QuerySyntaxError
 from ..formats import Format
 from ..namespaces import all_prefixes
-from ..store.base import QueryAnswer
+from ..store import QueryAnswer
 from . import sandbox
 
 

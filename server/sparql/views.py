@@ -7,16 +7,18 @@ Absolute URLs (``sd:endpoint``, the example queries' URLs) come from the public 
 limit; the downloads it links carry the whole answer."""
 from __future__ import annotations
 
-from flask import Response, current_app, jsonify, render_template, request, url_for
+import time
+
+from flask import Response, current_app, jsonify, render_template, request, send_file, url_for
 
 from ..errors import KGError, NotAcceptable, NotFound
 from ..formats import GRAPH_FORMATS, HTML, JSON, RESOURCE_FORMATS, RESULT_FORMATS, Format, negotiate
 from ..formats import NTRIPLES, SPARQL_JSON
-from ..store.base import QueryAnswer
+from ..store import QueryAnswer
 from ..web.graph_store import graph_store_response, is_graph_store_request
 from ..web.public import public_url_for
 from ..web.rdf import serialize
-from . import bp, examples, execute, tables
+from . import bp, editor, examples, execute, tables
 from .protocol import ALLOWED_METHODS, read_protocol_request
 from .service_description import LIMITS, service_description
 
@@ -50,6 +52,10 @@ def endpoint():
         fmt = negotiate(accept(), _offers(checked.kind), req.format)
         if fmt is HTML:
             return render_results(req.query, checked, dataset)
+        from ..store import get_store
+        if request.method in ("GET", "HEAD") and get_store().caches_answer(checked.runnable):
+            from ..web.front import mark           # a 200 answer may be replayed (web/front.py)
+            mark(request.environ)
         return answer_response(execute.run(checked, fmt, dataset))
     except KGError as exc:
         if not wants_html:
@@ -97,14 +103,19 @@ def render_results(query: str, checked, dataset, example=None):
     """Run for display (SPARQL JSON or N-Triples), then the page with the table (at most
     ``HTML_MAX_ROWS`` rows of it)."""
     view_fmt = NTRIPLES if checked.kind == "graph" else SPARQL_JSON
+    started = time.perf_counter()
     answer = execute.run(checked, view_fmt, dataset)
+    took = (time.perf_counter() - started) * 1000
     base, root = current_app.config["BASE_IRI"], request.script_root
     shown = int(current_app.config["HTML_MAX_ROWS"])
     table = (tables.from_ntriples(answer.body, base, root, shown) if checked.kind == "graph"
              else tables.from_sparql_json(answer.body, base, root, shown))
+    from ..store import get_store
+    labels = editor.labels(get_store(), (c.value for row in table.rows for c in row if c.kind == "uri"))
     resp = Response(render_page(query=query, table=table, truncated=answer.truncated,
                                 kind=checked.kind, example=example, dataset=dataset,
-                                total_rows=answer.rows))
+                                total_rows=answer.rows, labels=labels, took=took))
+    resp.headers["Server-Timing"] = f'query;dur={took:.1f};desc="query and answer"'
     if answer.truncated:
         resp.headers["X-Result-Truncated"] = "true"
     return resp
@@ -128,17 +139,50 @@ def layout() -> str:
 
 
 def render_page(*, query: str | None, table=None, truncated=False, kind=None, error=None,
-                example=None, dataset=None, total_rows=None) -> str:
+                example=None, dataset=None, total_rows=None, labels=None, took=None) -> str:
     config = current_app.config
+    digest = editor.asset_digest("editor.js")
     return render_template(
         "sparql.html", layout=layout(), query=query, table=table, truncated=truncated, kind=kind, error=error,
-        total_rows=total_rows, html_max_rows=config["HTML_MAX_ROWS"],
+        total_rows=total_rows, html_max_rows=config["HTML_MAX_ROWS"], labels=labels or {}, took=took,
+        editor_script=url_for("sparql.editor_asset", name="editor.js", v=digest) if digest else None,
+        public_endpoint=public_url_for("sparql.endpoint"),
         example=example, examples=examples.examples(),
         downloads=downloads(query, kind, dataset, example) if table is not None else [],
         prefixes=execute.predeclared(), graphs=_graph_names(),
         limits=[(label, config[key]) for _, key, _, label, _ in LIMITS],
         max_rows=config["SPARQL_MAX_ROWS"],
         result_formats=RESULT_FORMATS, graph_formats=GRAPH_FORMATS)
+
+
+# -- the editor's script and vocabulary --------------------------------------
+
+@bp.route("/sparql/editor/<name>")
+def editor_asset(name: str):
+    """A file of the editor's bundle. Asked for with its current digest (``?v=``, as the
+    query page links it) it is cached for a year; otherwise for the usual time."""
+    path = editor.asset_path(name)
+    if path is None:
+        raise NotFound(f"The query editor has no file {name!r}.",
+                       hint="The editor is built by `make editor` (npm); without it the query page is a plain form.")
+    resp = send_file(path, mimetype=editor.ASSETS[name], conditional=True, etag=True, max_age=0)
+    if request.args.get("v") == editor.asset_digest(name):
+        resp.cache_control.public = True
+        resp.cache_control.max_age = 31536000
+        resp.cache_control.immutable = True
+    else:
+        resp.cache_control.public = True
+        resp.cache_control.max_age = 300
+    resp.cache_control.no_cache = None
+    return resp
+
+
+@bp.route("/sparql/vocabulary.json")
+def vocabulary():
+    """The predeclared prefixes and the data's classes and properties with their labels
+    (bounded): what the editor completes."""
+    from ..store import get_store
+    return jsonify(editor.vocabulary(get_store(), execute.predeclared()))
 
 
 # -- named queries -----------------------------------------------------------
@@ -175,6 +219,10 @@ def named_query(name: str):
 def protocol_headers(resp: Response) -> Response:
     """Answers depend on Accept; a timed-out query may be retried a little later."""
     resp.vary.add("Accept")
+    if (request.endpoint == "sparql.endpoint" and resp.mimetype == "text/html"
+            and request.method in ("GET", "HEAD", "POST") and (resp.status_code == 200 or resp.status_code >= 400)
+            and editor.asset_digest("editor.js")):
+        resp.scripted = True            # the query page loads its editor (server.web.http)
     if resp.status_code == 503 and "Retry-After" not in resp.headers:
         resp.headers["Retry-After"] = "5"
     return resp

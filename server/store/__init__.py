@@ -27,7 +27,7 @@ created lazily in that process), which kills a worker that runs past its deadlin
 
 Answer cache: the embedded backends' data does not change while a process serves, so
 ``protocol_query`` keeps the serialized answers of successful queries in a bounded LRU
-(``server.store.lru``), keyed by (query text, result format, dataset, row cap). A
+(``server.lru``), keyed by (query text, result format, dataset, row cap). A
 repeated query is answered without a worker. Not cached: the remote backend (its data
 may change), and queries calling NOW, RAND, UUID, STRUUID or BNODE (a new answer each
 time). Size: ``QUERY_CACHE_ENTRIES`` (0 turns it off) and ``QUERY_CACHE_BYTES``,
@@ -53,8 +53,10 @@ from ..formats import Format
 from ..namespaces import all_prefixes
 from . import describe as describing
 from .base import Backend, QueryAnswer, Solutions
+from .describe import Statements, valid_iri
+from .results import to_ox
 from .jobs import run_job
-from .lru import BoundedLRU
+from ..lru import BoundedLRU
 from .pool import FORK_GUARD, Limits
 
 log = logging.getLogger(__name__)
@@ -158,6 +160,11 @@ class Store:
 
     # -- untrusted queries (worker pool) -------------------------------------
 
+    def caches_answer(self, query: str) -> bool:
+        """Is the answer of ``query`` kept in the answer cache (and the same for every
+        request with this text, format and dataset)?"""
+        return self.answers.max_entries > 0 and cacheable(query)
+
     def protocol_query(self, query: str, *, result_format: Format,
                        default_graph_uris: Sequence[str] = (),
                        named_graph_uris: Sequence[str] = (),
@@ -170,7 +177,7 @@ class Store:
         worker and cannot run long. ``client`` (an address) may have at most
         ``client_max_queries`` queries in the pool at once (TooManyQueries, 429)."""
         key = (query, result_format.name, tuple(default_graph_uris), tuple(named_graph_uris), max_rows)
-        use_cache = self.answers.max_entries > 0 and cacheable(query)
+        use_cache = self.caches_answer(query)
         if use_cache:
             answer = self.answers.get(key)
             if answer is not None:
@@ -284,6 +291,12 @@ def init_app(app, store: Store | None = None) -> None:
     """Keep ``store`` (started by the caller, e.g. ``serve``) or start one from
     ``app.config`` with the start-up pipeline."""
     app.extensions[EXTENSION] = store if store is not None else build_store(app.config)
+
+
+#: What the web layer, the SPARQL endpoint, search and reconciliation use of this package:
+#: nothing else (they never import its modules).
+__all__ = ["EXTENSION", "QueryAnswer", "Solutions", "Statements", "Store", "get_store", "init_app",
+           "to_ox", "valid_iri"]
 
 
 def get_store() -> Store:

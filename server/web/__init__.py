@@ -14,6 +14,8 @@ pages, JSON-LD context, dumps, VoID and the HTTP hygiene of the whole service.
                     Content-Security-Policy and the other browser-safety headers
     errors.py       one handler rendering every error in the negotiated format
     browse.py       /browse/<prefix>:<Class>: paged lists of a class's instances (HTML, CSV)
+    casefile.py     the case summary, members and groups of a person's or organisation's page
+    timeline_page.py  /timeline: every dated event of the dataset (SVG and table)
     views.py        the routes; the catch-all resource route comes last
 
 ``init_app(app)`` installs the hooks and error handlers and registers the blueprint
@@ -23,7 +25,7 @@ from flask import Blueprint
 
 bp = Blueprint("web", __name__)
 
-from . import browse, views  # noqa: E402,F401  (registers the routes on bp)
+from . import browse, timeline_page, views  # noqa: E402,F401  (registers the routes on bp)
 
 
 def init_app(app) -> None:

@@ -32,7 +32,7 @@ from flask import Response, current_app, request
 
 from ..config import DEFAULTS
 from ..errors import DumpBusy
-from ..store.lru import BoundedLRU
+from ..lru import BoundedLRU
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +61,7 @@ class Cached:
 
 
 class ResponseCache(BoundedLRU):
-    """Thread-safe LRU of ``Cached`` answers (``server.store.lru``)."""
+    """Thread-safe LRU of ``Cached`` answers (``server.lru``)."""
 
     def __init__(self, max_entries: int = DEFAULT_ENTRIES, max_bytes: int = DEFAULT_BYTES,
                  largest: int | None = None, setting: str = "RESPONSE_CACHE"):

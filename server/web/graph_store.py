@@ -19,8 +19,7 @@ from werkzeug.exceptions import MethodNotAllowed
 from ..errors import BadRequest, NotFound
 from ..sparql.protocol import DIRECT, FORM
 from ..formats import HTML, RESOURCE_FORMATS, alternates_of
-from ..store import get_store
-from ..store.describe import Statements
+from ..store import Statements, get_store
 from . import cache
 from .iris import local_link
 from .negotiation import choose, link_header

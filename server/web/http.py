@@ -17,7 +17,8 @@
   allows only this origin's stylesheets and images, no script at all, no framing, no
   ``<base>``, forms posted here only; ``X-Frame-Options: DENY`` for older browsers
   (a view's answer with ``embeddable = True`` may be framed by any site: the
-  reconciliation preview);
+  reconciliation preview; one with ``scripted = True`` may run this origin's scripts:
+  the query page's editor);
   ``X-Content-Type-Options: nosniff``; ``Referrer-Policy: no-referrer`` (a page URL can
   hold a whole query, which must not travel to the sites a result links to).
 """
@@ -57,6 +58,10 @@ CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'none'; object-src 'n
 #: A page other sites may show in a frame (the reconciliation preview, which OpenRefine
 #: shows in an iframe; a view sets ``response.embeddable = True``): still no script.
 EMBEDDABLE_POLICY = CONTENT_SECURITY_POLICY.replace("frame-ancestors 'none'", "frame-ancestors *")
+#: A page with a script of this server (the query page's editor; a view sets
+#: ``response.scripted = True``): scripts from this origin only, still no inline script,
+#: no eval, no inline style (the editor's styles are constructed stylesheets).
+SCRIPTED_POLICY = CONTENT_SECURITY_POLICY.replace("script-src 'none'", "script-src 'self'")
 SECURITY_HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Frame-Options": "DENY",
@@ -162,6 +167,8 @@ def finish(response):
     for key, value in CORS_HEADERS.items():     # an OPTIONS answer may name its own methods
         response.headers.setdefault(key, value)
     response.headers.update(SECURITY_HEADERS)
+    if getattr(response, "scripted", False):          # the query page with its editor
+        response.headers["Content-Security-Policy"] = SCRIPTED_POLICY
     if getattr(response, "embeddable", False):        # a view's answer meant for other sites' frames
         response.headers["Content-Security-Policy"] = EMBEDDABLE_POLICY
         del response.headers["X-Frame-Options"]

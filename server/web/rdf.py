@@ -28,7 +28,7 @@ from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.namespace import OWL, RDF, RDFS, XSD, NamespaceManager
 
 from ..formats import Format
-from ..store.results import to_ox
+from ..store import to_ox
 
 CONTEXT_VERSION = "v1"
 

@@ -20,9 +20,8 @@ from ..errors import BadRequest, NotFound
 from ..formats import (DUMP_FORMATS, HTML, JSONLD, JSONLD_EXPANDED, JSONLD_FLATTENED, NTRIPLES, RDFXML,
                        RESOURCE_FORMATS, TURTLE)
 from ..namespaces import all_prefixes, dataset_namespaces
-from ..store import get_store
-from ..store.describe import Statements
-from . import bp, browse, cache, lookups, pages, timeline
+from ..store import Statements, get_store
+from . import bp, browse, cache, casefile, front, lookups, pages, timeline
 from .catalog import add_dcat, schema_org_dataset, script_json
 from .iris import iri_for, local_link, local_name, split_suffix
 from .negotiation import alternates, choose, respond
@@ -210,6 +209,7 @@ def resource(path: str):
         return document(stem, suffix)
     fmt = choose(RESOURCE_OFFERS, suffix)
     page = incoming_page()
+    front.mark(request.environ)      # a 200 answer may be replayed (server/web/front.py)
     return fill_context(cache.cached(("resource", stem, fmt.name, page),
                                      lambda: describe_resource(stem, fmt, page)), fmt)
 
@@ -282,4 +282,5 @@ def render_resource(desc, stem: str, page: int, limit: int) -> str:
         incoming=pages.incoming(desc, iri, lab), incoming_total=desc.incoming_total,
         page=page, limit=limit, has_more=has_more(desc), stem="/" + stem,
         sources=sources, timeline=events, graph_info=info, graph_links=graph_links, facts=facts,
+        casefile=casefile.for_resource(iri),
         alternates=alternates("/" + stem, RESOURCE_FORMATS))
