@@ -77,7 +77,7 @@ def peer_file(data_nq: Path, out: Path, base: str) -> Path:
 
 def validation_run(engine: str, data: Path, timeout: float, log: Path) -> dict:
     """Parse + validate in a separate process (killed at ``timeout``)."""
-    cmd = [sys.executable, "-m", "bench.validate", "--engine", engine, "--data", str(data),
+    cmd = [sys.executable, "-m", "bench.validate", "--engine", engine, "--data", str(data.parent),
            "--ontology", SCHEMA["ONTOLOGY_DIR"], "--shapes", SCHEMA["SHAPES_DIR"]]
     started = time.perf_counter()
     try:

@@ -184,7 +184,7 @@ def provenance_links(loaded: LoadedDataset) -> Graph:
     """``s rdfs:isDefinedBy g`` for every subject ``s`` described in data graph ``g``."""
     links = Graph()
     for name in loaded.data_graphs:
-        for subject in loaded.dataset.graph(name).subjects(unique=True):
+        for subject in loaded.subjects_of(name):
             if isinstance(subject, URIRef):
                 links.add((subject, RDFS.isDefinedBy, name))
     return links
@@ -223,7 +223,7 @@ def check_provenance(loaded: LoadedDataset, base_iri: str, sources_dir: str | No
     described_in: dict[URIRef, set] = {}          # data graph -> its subjects
     graphs_of: dict = defaultdict(list)            # subject -> the data graphs describing it
     for name in loaded.data_graphs:
-        described_in[name] = set(loaded.dataset.graph(name).subjects(unique=True))
+        described_in[name] = loaded.subjects_of(name)
         for subject in described_in[name]:
             graphs_of[subject].append(name)
     for path, graphs in sorted(loaded.files.items()):

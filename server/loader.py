@@ -25,6 +25,8 @@ file once. pyoxigraph's own 16 MB term buffer is reported the same way.
 from __future__ import annotations
 
 import json
+import mmap
+import re
 import xml.sax
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -47,6 +49,13 @@ SYNTAXES: dict[str, tuple[str, str | None]] = {
 QUAD_SYNTAXES = {fmt.rdflib for fmt in formats.readable().values() if fmt.graphs}
 #: Line-based syntaxes parsed by pyoxigraph (fast path for large generated files).
 FAST_SYNTAXES = {"nt", "nquads"}
+#: Syntaxes the loader reads with pyoxigraph's parser into the dataset (several times
+#: faster than rdflib's); a file pyoxigraph refuses is read by rdflib, whose answer
+#: (its data, or its error with line and column) stands.
+NATIVE_SYNTAXES = FAST_SYNTAXES | {"turtle", "trig"}
+#: An explicit ``^^xsd:string`` (rdflib keeps the datatype, pyoxigraph drops it): such
+#: files take rdflib's path.
+_EXPLICIT_STRING = re.compile(rb"\^\^\s*(<[^>]*#string>|[A-Za-z0-9_.-]*:string\b)")
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
@@ -73,6 +82,29 @@ class LoadedDataset:
     origins: dict[Node, tuple[str, ...]] = field(default_factory=dict)
     #: file -> the graph(s) its triples went into
     files: dict[str, tuple[URIRef, ...]] = field(default_factory=dict)
+    #: data graph -> the subjects it describes (recorded while parsing: no second pass)
+    subjects: dict[URIRef, frozenset] = field(default_factory=dict)
+
+    def subjects_of(self, name: URIRef) -> frozenset:
+        """The subjects graph ``name`` describes."""
+        found = self.subjects.get(name)
+        if found is None:
+            found = self.subjects[name] = frozenset(self.dataset.graph(name).subjects(unique=True))
+        return found
+
+    def data_triples(self):
+        """Every distinct triple of the data graphs (not ontology, not shapes), one pass,
+        no graph built: a triple two graphs hold is given once (only subjects described
+        in several graphs can repeat, so only theirs are remembered)."""
+        shared = {s for s, n in _counts(self.subjects_of(g) for g in self.data_graphs).items() if n > 1}
+        seen: set = set()
+        for name in self.data_graphs:
+            for triple in self.dataset.graph(name):
+                if triple[0] in shared:
+                    if triple in seen:
+                        continue
+                    seen.add(triple)
+                yield triple
 
     def data_union(self) -> Graph:
         """A new graph with every triple of the data graphs (not ontology, not shapes)."""
@@ -91,6 +123,14 @@ class LoadedDataset:
         if isinstance(node, URIRef) and "#" in node:
             return self.origins.get(URIRef(node.split("#", 1)[0]), ())
         return ()
+
+
+def _counts(sets) -> dict:
+    found: dict = defaultdict(int)
+    for members in sets:
+        for member in members:
+            found[member] += 1
+    return found
 
 
 # -- listing and parsing single files ------------------------------------------
@@ -187,9 +227,27 @@ def parse_lines_fast(path: Path, format_name: str, max_term_bytes: int | None = 
 
     pyoxigraph reads ``"x"^^xsd:string`` as ``"x"``, rdflib keeps the datatype (and
     the two do not compare equal in rdflib): files that write it take rdflib's path."""
-    import pyoxigraph as ox
     parsed = Dataset()
     graphs: dict = {}
+
+    def context(name):
+        found = graphs.get(name)
+        if found is None:
+            found = graphs[name] = parsed.default_graph if name is None else parsed.graph(name)
+        return found
+
+    parsed.addN((s, p, o, context(g)) for s, p, o, g in file_terms(path, format_name, max_term_bytes))
+    return parsed
+
+
+def file_terms(path: Path, format_name: str, max_term_bytes: int | None = None,
+               prefixes: dict | None = None, default_graph=None, flatten: bool = False) -> list[tuple]:
+    """The statements of a file as rdflib terms ``(s, p, o, g)`` (``g`` None for the
+    default graph), read by pyoxigraph's parser; all or nothing: ``DataLoadError``
+    (file:line:column) or ``DataTooLarge`` before any is given. ``prefixes``: receives
+    the prefixes the file declares (Turtle, TriG). ``g`` is ``default_graph`` for the
+    file's default graph, and for every statement if ``flatten``."""
+    import pyoxigraph as ox
     blanks: dict[str, BNode] = {}
     terms: dict = {}
 
@@ -204,26 +262,19 @@ def parse_lines_fast(path: Path, format_name: str, max_term_bytes: int | None = 
             found = terms[node] = _rdflib_term(node)
         return found
 
-    def context(name):
-        found = graphs.get(name)
-        if found is None:
-            found = graphs[name] = (parsed.default_graph if isinstance(name, ox.DefaultGraph)
-                                    else parsed.graph(term(name)))
-        return found
-
     read = 0
-
-    def statements():
-        nonlocal read
-        for q in ox.parse(path=str(path), format=getattr(ox.RdfFormat, format_name)):
+    out: list[tuple] = []
+    append = out.append
+    default = ox.DefaultGraph
+    try:
+        parser = ox.parse(path=str(path), format=getattr(ox.RdfFormat, format_name))
+        for q in parser:
             read += 1
             if max_term_bytes is not None and term_too_long(q.object, max_term_bytes):
                 raise too_long(path, q.object, q.subject, q.predicate, max_term_bytes, read)
-            yield q
-
-    try:
-        parsed.addN((term(q.subject), term(q.predicate), term(q.object), context(q.graph_name))
-                    for q in statements())
+            g = q.graph_name
+            append((term(q.subject), term(q.predicate), term(q.object),
+                    default_graph if flatten or isinstance(g, default) else term(g)))
     except SyntaxError as err:
         message = err.msg.split(": ", 1)[1] if ": " in err.msg else err.msg
         raise DataLoadError(str(path), f"syntax error: {message}", err.lineno, err.offset) from None
@@ -231,11 +282,30 @@ def parse_lines_fast(path: Path, format_name: str, max_term_bytes: int | None = 
         raise parser_buffer_error(path, err, read) from None
     except (OSError, ValueError) as err:
         raise DataLoadError(str(path), f"{type(err).__name__}: {err}") from None
-    return parsed
+    if prefixes is not None:
+        prefixes.update(getattr(parser, "prefixes", None) or {})
+    return out
+
+
+def natively_readable(path: Path) -> bool:
+    """Can the loader read ``path`` with pyoxigraph and get rdflib's terms?"""
+    syntax = SYNTAXES.get(path.suffix, ("", None))[0]
+    if syntax in FAST_SYNTAXES:
+        return not _mentions(path, b"XMLSchema#string>")
+    if syntax in NATIVE_SYNTAXES:
+        return not _matches(path, _EXPLICIT_STRING)
+    return False
+
+
+def _matches(path: Path, pattern: re.Pattern) -> bool:
+    with open(path, "rb") as f:
+        if not path.stat().st_size:
+            return False
+        with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            return pattern.search(data) is not None
 
 
 def _mentions(path: Path, needle: bytes) -> bool:
-    import mmap
     with open(path, "rb") as f:
         if not path.stat().st_size:
             return False
@@ -318,28 +388,65 @@ def load_dataset(ontology_dir, data_dir, shapes_dir, base_iri: str, *,
     data_graphs: set[URIRef] = set()
     errors: list[DataLoadError] = []
 
+    subjects: dict[URIRef, set] = defaultdict(set)
+    contexts: dict[URIRef, Graph] = {}
+
+    def context(name: URIRef) -> Graph:
+        found = contexts.get(name)
+        if found is None:
+            found = contexts[name] = dataset.graph(name)
+        return found
+
     plan = [(path, ontology_graph, False) for path in rdf_files(ontology_dir)]
     plan += [(path, shapes_graph, False) for path in rdf_files(shapes_dir)]
     plan += [(path, URIRef(base + "graph/" + path.stem), True) for path in rdf_files(data_dir)]
     for path, default_name, keep_names in plan:
+        syntax = SYNTAXES.get(path.suffix, ("", None))
+        prefixes: dict = {}
         try:
-            parsed = parse_file(path, max_term_bytes)
+            parsed = statements = None
+            if natively_readable(path):
+                # pyoxigraph's parse goes straight into the dataset: no per-file copy
+                try:
+                    statements = file_terms(path, syntax[1], max_term_bytes
+                                            if may_hold_long_terms(path, max_term_bytes) else None,
+                                            prefixes, default_name, flatten=not keep_names)
+                except DataLoadError:
+                    if syntax[0] in FAST_SYNTAXES:
+                        raise
+                    # rdflib's reading stands: its data (relative IRIs), or its error
+            if statements is None:
+                parsed = parse_file(path, max_term_bytes)
         except DataLoadError as err:
             errors.append(err)
             continue
         targets = set()
-        for graph in parsed.graphs():
-            if not len(graph):
-                continue
-            own_name = keep_names and graph.identifier != DATASET_DEFAULT_GRAPH_ID
-            name = graph.identifier if own_name else default_name
-            target = dataset.graph(name)
-            target += graph
-            targets.add(name)
-            for subject in graph.subjects(unique=True):
+        if parsed is None:
+            placed, statements = statements, None
+            for s, _p, _o, name in placed:
+                subjects[name].add(s)
+            dataset.addN((s, p, o, context(name)) for s, p, o, name in placed)
+            targets = {name for *_t, name in placed}
+            for subject in {q[0] for q in placed}:
                 origins[subject].add(str(path))
-        for prefix, namespace in parsed.namespaces():
-            dataset.bind(prefix, namespace, override=False)
+            del placed
+            for prefix, namespace in prefixes.items():
+                dataset.bind(prefix, namespace, override=False)
+        else:
+            for graph in parsed.graphs():
+                if not len(graph):
+                    continue
+                own_name = keep_names and graph.identifier != DATASET_DEFAULT_GRAPH_ID
+                name = graph.identifier if own_name else default_name
+                target = context(name)
+                target += graph
+                targets.add(name)
+                own = set(graph.subjects(unique=True))
+                subjects[name] |= own
+                for subject in own:
+                    origins[subject].add(str(path))
+            for prefix, namespace in parsed.namespaces():
+                dataset.bind(prefix, namespace, override=False)
         files[str(path)] = tuple(sorted(targets)) or (default_name,)
         if keep_names:
             data_graphs.update(files[str(path)])
@@ -352,6 +459,7 @@ def load_dataset(ontology_dir, data_dir, shapes_dir, base_iri: str, *,
         data_graphs=tuple(sorted(data_graphs)),
         origins={node: tuple(sorted(paths)) for node, paths in origins.items()},
         files=files,
+        subjects={name: frozenset(subjects.get(name, ())) for name in data_graphs},
     )
 
 

@@ -87,16 +87,12 @@ def check(loaded: LoadedDataset, base_iri: str, validator=None, sources_dir: str
     shapes themselves (``server.validation.check_shapes``)."""
     if validator is None:
         from .validation import validate as validator
-    data = loaded.data_union()                 # a fresh graph, ours to extend below
     own = dataset_namespaces(base_iri)["cpo"]
-    undeclared = sorted(undeclared_terms([data, loaded.shapes], loaded.ontology, own))
-    summary = summarize(loaded, data)
-    # The ontology mixed into this graph in place: what ``with_ontology`` would build,
-    # without copying a large dataset once more (about 10 s per million triples); and
-    # which graph describes each subject (server.curation.provenance_links).
-    data += loaded.ontology
-    data += provenance_links(loaded)
-    report = validator(data, loaded.shapes, None)
+    summary, used = summarize(loaded, own)
+    declared = {s for s in loaded.ontology.subjects(RDF.type, None) if isinstance(s, URIRef)}
+    undeclared = sorted({t for t in used if t not in declared} |
+                        undeclared_terms([loaded.shapes], loaded.ontology, own))
+    report = validator(validation_input(loaded), loaded.shapes, None)
     return Outcome(
         loaded=loaded,
         report=report,
@@ -109,17 +105,45 @@ def check(loaded: LoadedDataset, base_iri: str, validator=None, sources_dir: str
     )
 
 
-def summarize(loaded: LoadedDataset, data: Graph) -> dict:
-    """Triples and graphs of the data, and resources per class (distinct subjects)."""
-    per_class = Counter(o for _s, o in set(data.subject_objects(RDF.type)))
+def validation_input(loaded: LoadedDataset):
+    """What the SHACL engine validates: the data graphs, the ontology mixed in, and which
+    graph describes each subject (server.curation.provenance_links), as a stream of the
+    parsed dataset (``server.validation_fast.Triples``: no union graph is built for
+    pyshacl-turbo; pySHACL gets one)."""
+    from .validation_fast import Triples
+    return Triples((loaded.data_triples, loaded.ontology, provenance_links(loaded)),
+                   loaded.dataset.namespaces())
+
+
+def summarize(loaded: LoadedDataset, namespace: str = "") -> tuple[dict, set[URIRef]]:
+    """Triples and graphs of the data, and resources per class (distinct subjects); and
+    the IRIs of ``namespace`` the data uses (any position): one pass over the data."""
+    per_class: Counter = Counter()
+    used: set[URIRef] = set()
+    seen: set = set()
+    triples = 0
+    rdf_type = RDF.type
+    for triple in loaded.data_triples():
+        triples += 1
+        if triple[1] == rdf_type:
+            per_class[triple[2]] += 1
+        if namespace:
+            for term in triple:
+                if term not in seen:
+                    seen.add(term)
+                    if isinstance(term, URIRef) and term.startswith(namespace) and term != namespace:
+                        used.add(term)
+    resources: set = set()
+    for name in loaded.data_graphs:
+        resources |= {s for s in loaded.subjects_of(name) if not isinstance(s, Literal)}
     return {
-        "triples": len(data),
+        "triples": triples,
         "graphs": len(loaded.data_graphs),
         "files": len([f for f, graphs in loaded.files.items()
                       if set(graphs) & set(loaded.data_graphs)]),
-        "resources": len({s for s in data.subjects() if not isinstance(s, Literal)}),
+        "resources": len(resources),
         "classes": {str(c): n for c, n in sorted(per_class.items(), key=lambda kv: (-kv[1], str(kv[0])))},
-    }
+    }, used
 
 
 def namespace_manager(loaded: LoadedDataset, base_iri: str) -> NamespaceManager:

@@ -106,6 +106,8 @@ def validate(data: Graph, shapes: Graph, ontology: Graph) -> ValidationReport:
     Raises ValidationCouldNotRun if pySHACL cannot run.
     """
     import pyshacl                      # 0.3 s of imports: only when this engine runs
+    if not isinstance(data, Graph):      # server.validation_fast.Triples: a stream
+        data = data.graph()
     try:
         _conforms, report_graph, _text = pyshacl.validate(
             data_graph=with_ontology(data, ontology),

@@ -74,7 +74,7 @@ def ill_typed_literals(data, limit: int = 3) -> list:
     unchecked): the kind of input on which the two engines were seen to disagree. One
     pass over the distinct objects, about a second per million triples."""
     found = []
-    for obj in data.objects(unique=True) if isinstance(data, Graph) else ():
+    for obj in data.objects(unique=True) if isinstance(data, (Graph, Triples)) else ():
         if _ill_typed(obj):
             found.append(obj)
             if len(found) >= limit:
@@ -106,23 +106,80 @@ def _size(data) -> int:
         return -1
 
 
+class Triples:
+    """The graph to validate as a stream of rdflib triples, built into no rdflib Graph.
+
+    ``Triples(parts, namespaces)``: ``parts`` are Graphs or callables returning an
+    iterable of triples (each call a fresh pass, e.g. ``LoadedDataset.data_triples``).
+    pyshacl-turbo gets the term records it would make from a Graph holding the same
+    triples (``term_input``), so its answers are the Graph's (tests/test_validation_engines.py);
+    pySHACL gets ``graph()``. At a million triples this saves the union graph's
+    gigabyte and the seconds to build it."""
+
+    def __init__(self, parts, namespaces=()):
+        self.parts = tuple(parts)
+        self.namespaces = dict(namespaces)
+
+    def __iter__(self):
+        for part in self.parts:
+            yield from (part if isinstance(part, Graph) else part())
+
+    def objects(self, unique: bool = True):
+        """The objects of the triples (``unique``: each once), like ``Graph.objects``."""
+        seen: set = set()
+        for _s, _p, o in self:
+            if o not in seen:
+                seen.add(o)
+                yield o
+
+    def graph(self) -> Graph:
+        """A new rdflib Graph of every triple (for pySHACL)."""
+        out = Graph()
+        for prefix, namespace in self.namespaces.items():
+            out.bind(prefix, namespace, override=False)
+        out.addN((s, p, o, out) for s, p, o in self)
+        return out
+
+
+def term_input(triples: Triples):
+    """pyshacl-turbo's input for ``triples``: the term records and index quads its
+    ``Graph`` reader (``pyshacl_turbo.rdf._term_input``, 0.6.5) makes, filled from the
+    stream. The engine keeps a set of triples, so a triple given twice counts once
+    (tests/test_validation_engines.py checks it)."""
+    from pyshacl_turbo.rdf import Input
+    from pyshacl_turbo.term_input import _TermBatch
+    nodes: dict = {}
+    batch = _TermBatch(nodes)
+    append = batch.append
+    for s, p, o in triples:
+        append(s, p, o)
+    return Input((batch.records, batch.quads), "terms", None, nodes, dict(triples.namespaces))
+
+
 def validate_fast(data, shapes: Graph, ontology: Graph | None = None):
     """Validate with pyshacl-turbo: the options and the report reading of
     ``server.validation.validate``, so the same ``ValidationReport``.
 
-    ``data`` is the union of the data graphs as an rdflib Graph. pyshacl-turbo also
-    reads a pyoxigraph Store or N-Triples text itself, faster, but then it flags valid
+    ``data`` is the union of the data graphs as an rdflib Graph, or a ``Triples``
+    stream of it (read into turbo's term records, no Graph built). pyshacl-turbo also
+    reads a pyoxigraph Store or N-Triples text itself, but then it flags valid
     ``xsd:positiveInteger`` / ``xsd:nonNegativeInteger`` values (0.6.5): refused here."""
-    if not isinstance(data, Graph):
-        raise TypeError(f"validate_fast needs an rdflib Graph, not {type(data).__name__}: "
+    if not isinstance(data, (Graph, Triples)):
+        raise TypeError(f"validate_fast needs an rdflib Graph or Triples, not {type(data).__name__}: "
                         "pyshacl-turbo's native readers disagree with pySHACL on integer datatypes.")
     from pyshacl_turbo import validate as turbo_validate
 
     from .validation import ValidationReport, results_from_report, with_ontology
     hint = "Check the shapes (server.validation.check_shapes), or use the pyshacl engine."
+    if isinstance(data, Triples):
+        if ontology is not None and len(ontology):
+            data = Triples((*data.parts, ontology), data.namespaces)
+        given = term_input(data)
+    else:
+        given = with_ontology(data, ontology)
     try:
         _conforms, report_graph, _text = turbo_validate(
-            with_ontology(data, ontology), shacl_graph=shapes, **REFERENCE_OPTIONS)
+            given, shacl_graph=shapes, **REFERENCE_OPTIONS)
     except Exception as exc:  # the engine raises several types for shapes it cannot run
         raise ValidationCouldNotRun(f"SHACL validation (pyshacl-turbo) could not run: {exc}.",
                                     hint=hint) from exc
@@ -149,12 +206,13 @@ def validate_with(engine: str, data, shapes: Graph, ontology: Graph | None = Non
     if engine == "turbo":
         report = validate_fast(data, shapes, ontology)
     else:
-        report = validation.validate(data, shapes, ontology)
+        report = validation.validate(data.graph() if isinstance(data, Triples) else data,
+                                     shapes, ontology)
     elapsed = time.perf_counter() - started
     say(f"done in {elapsed:.1f} s: " + ("conforms" if report.conforms else
                                          f"{len(report.results)} result(s)"))
     return report
 
 
-__all__ = ["ENGINES", "REFERENCE_OPTIONS", "DISAGREEMENT", "choose_engine", "ill_typed_literals",
+__all__ = ["ENGINES", "Triples", "term_input", "REFERENCE_OPTIONS", "DISAGREEMENT", "choose_engine", "ill_typed_literals",
            "validate_fast", "validate_with", "turbo_available"]

@@ -303,9 +303,10 @@ def test_a_restart_on_unchanged_files_skips_validation_and_a_change_revalidates(
               "DATA_DIR": str(tmp_path / "data"), "SHAPES_DIR": str(tmp_path / "shapes"),
               "STORE_PATH": str(tmp_path / "store"), "VALIDATE_ON_START": True}
     parsed = []
-    real = loader.parse_file
-    monkeypatch.setattr(loader, "parse_file",
-                        lambda path, *a, **k: parsed.append(Path(path).name) or real(path, *a, **k))
+    for reader in ("parse_file", "file_terms"):        # rdflib's path and pyoxigraph's
+        real = getattr(loader, reader)
+        monkeypatch.setattr(loader, reader, lambda path, *a, _real=real, **k:
+                            parsed.append(Path(path).name) or _real(path, *a, **k))
 
     code, first = cli.preflight(config, "pyshacl")
     assert code is None and first.action == "built" and first.outcome.conforms

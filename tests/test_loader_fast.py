@@ -86,3 +86,56 @@ def test_explicit_xsd_string_keeps_its_datatype_as_in_rdflib(tmp_path):
                     encoding="utf-8")
     (value,) = parse_file(path).objects(URIRef(EX + "a"), URIRef(EX + "s"))
     assert value.datatype == URIRef("http://www.w3.org/2001/XMLSchema#string")
+
+
+def _rdflib_dataset(folder, base) -> dict:
+    """Graph name -> graph, as rdflib's own parsers read each Turtle file (the reference)."""
+    from server.loader import rdf_files
+    out = {}
+    for path in rdf_files(folder):
+        out[URIRef(base + "graph/" + path.stem)] = parse_file(path).default_graph
+    return out
+
+
+def test_turtle_read_natively_equals_rdflib_on_the_shipped_files():
+    """The loader reads the shipped Turtle (data, ontology, shapes) with pyoxigraph: graph
+    for graph what rdflib's Turtle parser gives, and the prefixes the files declare."""
+    from server.config import DEFAULTS
+    from server.loader import natively_readable, rdf_files
+    base = DEFAULTS["BASE_IRI"]
+    files = rdf_files(DEFAULTS["DATA_DIR"])
+    assert files and all(natively_readable(p) for p in files)
+    loaded = load_dataset(DEFAULTS["ONTOLOGY_DIR"], DEFAULTS["DATA_DIR"], DEFAULTS["SHAPES_DIR"], base)
+    for name, reference in _rdflib_dataset(DEFAULTS["DATA_DIR"], base).items():
+        assert isomorphic(loaded.dataset.graph(name), reference), name
+    assert dict(loaded.dataset.namespaces())["cpo"] == URIRef(base + "ontology#")
+    from server.loader import parse_file as reference_parse
+    for folder, graph in ((DEFAULTS["ONTOLOGY_DIR"], loaded.ontology), (DEFAULTS["SHAPES_DIR"], loaded.shapes)):
+        (path,) = rdf_files(folder)
+        assert isomorphic(graph, reference_parse(path).default_graph), path
+
+
+@pytest.mark.parametrize("text, native", [
+    ('<http://example.org/a> <http://example.org/p> "x"^^xsd:string .', False),
+    ('<http://example.org/a> <http://example.org/p> "x"^^<http://www.w3.org/2001/XMLSchema#string> .', False),
+    ('<http://example.org/a> <http://example.org/range> xsd:string .', True),
+    ('<http://example.org/a> <http://example.org/p> "x" .', True),
+])
+def test_an_explicit_xsd_string_in_turtle_takes_rdflibs_path(tmp_path, text, native):
+    from rdflib.namespace import XSD
+    from server.loader import natively_readable
+    path = tmp_path / "data.ttl"
+    path.write_text("@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n" + text + "\n", encoding="utf-8")
+    assert natively_readable(path) is native
+    loaded = load_dataset(None, tmp_path, None, EX)
+    objects = set(loaded.dataset.graph(URIRef(EX + "graph/data")).objects())
+    if not native:
+        assert objects == {Literal("x", datatype=XSD.string)}
+
+
+def test_turtle_pyoxigraph_refuses_is_read_by_rdflib(tmp_path):
+    """A relative IRI (rdflib resolves it against the file) is no error: rdflib's reading stands."""
+    (tmp_path / "rel.ttl").write_text('<a> <http://example.org/p> "x" .\n', encoding="utf-8")
+    loaded = load_dataset(None, tmp_path, None, EX)
+    (subject,) = set(loaded.dataset.graph(URIRef(EX + "graph/rel")).subjects())
+    assert subject == URIRef((tmp_path / "a").as_uri())

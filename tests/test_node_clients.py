@@ -29,9 +29,6 @@ PACKAGES = ("@comunica/query-sparql", "jsonld")
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 TIMEOUT = 120        # seconds for one script (node start-up, the engine, a few requests)
 
-# rdflib's own N-Quads parser still uses the name it deprecated.
-pytestmark = pytest.mark.filterwarnings("ignore:Dataset.default_context is deprecated:DeprecationWarning")
-
 if NODE is None:
     pytest.skip("node is not installed: the node clients (Comunica, jsonld.js) cannot run",
                 allow_module_level=True)

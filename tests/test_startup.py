@@ -45,7 +45,7 @@ def parses(monkeypatch) -> Counter:
     import server.loader as loader
     import server.store.bulk as bulk
     seen: Counter = Counter()
-    real_parse, real_stream = loader.parse_file, bulk.file_quads
+    real_parse, real_stream, real_native = loader.parse_file, bulk.file_quads, loader.file_terms
 
     def parse_file(path, *args, **kwargs):
         seen[Path(path).name] += 1
@@ -54,7 +54,11 @@ def parses(monkeypatch) -> Counter:
     def file_quads(path, *args, **kwargs):
         seen[Path(path).name] += 1
         return real_stream(path, *args, **kwargs)
+    def file_terms(path, *args, **kwargs):         # the loader's pyoxigraph path
+        seen[Path(path).name] += 1
+        return real_native(path, *args, **kwargs)
     monkeypatch.setattr(loader, "parse_file", parse_file)
+    monkeypatch.setattr(loader, "file_terms", file_terms)
     monkeypatch.setattr(bulk, "file_quads", file_quads)
     return seen
 

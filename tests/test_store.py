@@ -322,6 +322,7 @@ def test_persistent_store_is_reopened_without_parsing(tmp_path, monkeypatch):
     def must_not_parse(*args, **kwargs):
         raise AssertionError("the sources were parsed again")
     monkeypatch.setattr(loader, "parse_file", must_not_parse)
+    monkeypatch.setattr(loader, "file_terms", must_not_parse)      # the pyoxigraph path
     again = make_store("oxigraph-disk", tmp_path)
     assert not again.describe(ALICE).empty
     assert again.stats()["graphs"] == 4
