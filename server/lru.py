@@ -1,6 +1,7 @@
 """A thread-safe LRU bounded by entries and by bytes, for answers computed from data
 that does not change while a server process runs (rendered descriptions, SPARQL
-answers). Items are anything with a ``body`` (bytes); its length is what counts."""
+answers). Items are anything with a ``body`` (bytes); what counts is the item's ``size``
+when it has one (an answer with its headers and key), else the body's length."""
 from __future__ import annotations
 
 import threading
@@ -40,16 +41,21 @@ class BoundedLRU:
             self.hits += 1
             return item
 
+    @staticmethod
+    def size_of(item) -> int:
+        size = getattr(item, "size", None)
+        return len(item.body) if size is None else size
+
     def put(self, key: Hashable, item) -> None:
-        size = len(item.body)
+        size = self.size_of(item)
         if not self.max_entries or size > self.largest:
             return
         with self._lock:
             old = self._items.pop(key, None)
             if old is not None:
-                self.bytes -= len(old.body)
+                self.bytes -= self.size_of(old)
             self._items[key] = item
             self.bytes += size
             while len(self._items) > self.max_entries or self.bytes > self.max_bytes:
                 _key, dropped = self._items.popitem(last=False)
-                self.bytes -= len(dropped.body)
+                self.bytes -= self.size_of(dropped)

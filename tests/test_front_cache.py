@@ -203,3 +203,43 @@ def test_no_front_cache_when_it_or_the_response_cache_is_off(config, setting):
     app = create_app({**config, **setting})
     assert EXTENSION not in app.extensions
     assert app.test_client().get(PERSON + ".ttl").status_code == 200
+
+
+# -- second review ----------------------------------------------------------------------
+
+def test_a_replayed_answer_carries_the_time_it_is_sent(live_server):
+    """The stored answer keeps no Date: a replay more than a second later has a new one
+    (a stale Date would make every shared cache downstream revalidate)."""
+    import time
+    url = live_server + "/person/kem-ley"
+    first = requests.get(url, headers={"Accept": "text/turtle"}, timeout=30)
+    time.sleep(1.1)
+    again = requests.get(url, headers={"Accept": "text/turtle"}, timeout=30)
+    assert first.status_code == again.status_code == 200 and first.content == again.content
+    assert again.headers["Date"] != first.headers["Date"]
+    assert len([k for k in again.raw.headers.keys() if k.lower() == "date"]) == 1
+
+
+def test_the_cache_counts_headers_and_key_not_only_the_body():
+    from server.web.front import mark
+
+    def app(environ, start_response):
+        mark(environ)
+        start_response("200 OK", [("Content-Type", "text/turtle"), ("X-Long", "x" * 1000)])
+        return [b""]
+
+    front = FrontCache(app, 100, 50_000)
+    for n in range(200):                  # HEAD-like empty bodies with long keys
+        environ = {"REQUEST_METHOD": "HEAD", "PATH_INFO": "/p" + "q" * 400 + str(n),
+                   "HTTP_HOST": "example.org", "SERVER_PORT": "80", "wsgi.url_scheme": "http"}
+        front(environ, lambda *a: None)
+    assert 0 < front.cache.bytes <= 50_000 and len(front.cache) < 100
+
+
+def test_unknown_query_parameters_take_no_cache_entry(app, live_server):
+    front = front_of(app)
+    before = len(front.cache)
+    for n in range(5):
+        r = requests.get(f"{live_server}/person/kem-ley?junk={n}", headers={"Accept": "text/turtle"}, timeout=30)
+        assert r.status_code == 200
+    assert len(front.cache) == before

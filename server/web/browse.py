@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -139,7 +140,7 @@ def resolve_class(name: str, base: str) -> str:
 
 def page_number() -> int:
     raw = request.args.get("page", "1")
-    if not raw.isdigit() or not 1 <= int(raw) <= 1_000_000:
+    if not re.fullmatch(r"[0-9]{1,7}", raw) or not 1 <= int(raw) <= 1_000_000:
         raise BadRequest(f"page must be a positive whole number, not {raw!r}.",
                          hint="Use ?page=1 for the first page.")
     return int(raw)
@@ -147,7 +148,7 @@ def page_number() -> int:
 
 def sort_order() -> str:
     raw = request.args.get("sort", "label")
-    if raw.lstrip("-") not in SORTS:
+    if not (raw in SORTS or (raw[:1] == "-" and raw[1:] in SORTS)):
         raise BadRequest(f"sort must be one of {', '.join(SORTS)} (a leading - reverses it), not {raw[:40]!r}.",
                          hint="E.g. ?sort=-sources (most sources first) or ?sort=date (earliest first).")
     return raw
@@ -160,7 +161,7 @@ def facets(base: str) -> Facets:
         if source not in known:
             raise BadRequest(f"source must name one of the dataset's graphs, not {source[:60]!r}.",
                              hint=f"Known: {', '.join(sorted(known))}.")
-    if year is not None and not (len(year) == 4 and year.isdigit()):
+    if year is not None and not re.fullmatch(r"[0-9]{4}", year):
         raise BadRequest(f"year must be four digits, not {year[:20]!r}.", hint="E.g. ?year=2018.")
     return Facets(source, year)
 

@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from email.utils import formatdate
 
 from ..lru import BoundedLRU
 from .public import is_loopback
@@ -62,11 +63,23 @@ LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
 MAX_FIELD = 512
 
 
+#: Response headers the server writes per connection or per answer: never stored (a
+#: replay with the first answer's Date would look stale to every cache downstream).
+NOT_STORED = frozenset({"date", "server", "connection", "keep-alive", "transfer-encoding"})
+
+
 @dataclass(frozen=True)
 class Answer:
     status: str
     headers: tuple[tuple[str, str], ...]
     body: bytes
+    size: int = 0            # what it costs the cache: key, headers and body
+
+
+def stored(status: str, headers, body: bytes, key: tuple) -> Answer:
+    kept = tuple((k, v) for k, v in headers if k.lower() not in NOT_STORED)
+    size = len(body) + sum(len(k) + len(v) for k, v in kept) + sum(len(str(p)) for p in key) + 256
+    return Answer(status, kept, body, size)
 
 
 def mark(environ: dict) -> None:
@@ -120,7 +133,7 @@ class FrontCache:
             return self.app(environ, start_response)
         hit = self.cache.get(key)
         if hit is not None:
-            start_response(hit.status, list(hit.headers))
+            start_response(hit.status, [*hit.headers, ("Date", formatdate(usegmt=True))])
             return [hit.body]
         seen = []
 
@@ -136,7 +149,7 @@ class FrontCache:
         finally:
             if hasattr(answer, "close"):
                 answer.close()
-        self.cache.put(key, Answer(seen[0], tuple(seen[1]), body))
+        self.cache.put(key, stored(seen[0], seen[1], body, key))
         return [body]
 
 

@@ -260,7 +260,10 @@ def resource(path: str):
         return document(stem, suffix)
     fmt = choose(RESOURCE_OFFERS, suffix)
     page = incoming_page()
-    front.mark(request.environ)      # a 200 answer may be replayed (server/web/front.py)
+    if set(request.args) <= {"format", "incoming_page"}:
+        # a 200 answer may be replayed (server/web/front.py); not with other parameters,
+        # which change nothing but would each take a cache entry
+        front.mark(request.environ)
     return fill_context(cache.cached(("resource", stem, fmt.name, page),
                                      lambda: describe_resource(stem, fmt, page)), fmt)
 
@@ -284,7 +287,7 @@ def describe_resource(stem: str, fmt, page: int):
 
 def incoming_page() -> int:
     raw = request.args.get("incoming_page", "1")
-    if not raw.isdigit() or int(raw) < 1 or int(raw) > 1_000_000:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 7 or not 1 <= int(raw) <= 1_000_000:
         raise BadRequest(f"incoming_page must be a positive whole number, not {raw!r}.",
                          hint="Use ?incoming_page=1 for the first page of incoming links.")
     return int(raw)
