@@ -142,3 +142,49 @@ def test_the_404_page_offers_a_search(browser, live_server):
         assert page.locator("ol.hits > li .hit-title a").first.inner_text() == "Kem Sokha"
     finally:
         page.close()
+
+
+# -- browse lists and reconciliation, as a reader uses them (issue 12) -----------------------
+
+def test_from_the_home_page_counts_to_a_sorted_filtered_list(browser, live_server):
+    page = browser.new_page()
+    try:
+        page.add_init_script(WATCH_CSP)
+        page.goto(live_server + "/", wait_until="load")
+        page.click('a[href="/browse/cpo:Verdict"]')
+        page.wait_for_url("**/browse/cpo:Verdict", wait_until="load")
+        assert page.locator("h1").first.inner_text().startswith("Verdict")
+        page.click("table.browse th >> text=Date")                   # sort by date: a link
+        page.wait_for_url("**/browse/cpo:Verdict?sort=date", wait_until="load")
+        dates = [d for d in page.locator("table.browse tr td:nth-child(3)").all_inner_texts() if d]
+        assert dates == sorted(dates) and dates[0] == "2014"
+        page.click("aside.facets >> text=2020")                       # the year facet
+        page.wait_for_url("**year=2020**", wait_until="load")
+        assert page.locator("table.browse tr td:nth-child(3)").all_inner_texts() == ["2020-03", "2020-11"]
+        assert page.evaluate("window.__csp") == []
+    finally:
+        page.close()
+
+
+def test_the_reconciliation_preview_fits_openrefines_frame(browser, live_server):
+    """OpenRefine shows the manifest's preview URL in a frame of the manifest's size: the
+    card names the match, links its page, and fits without scrolling."""
+    manifest = requests.get(live_server + "/reconcile", timeout=30).json()
+    preview = manifest["preview"]
+    hit = requests.post(live_server + "/reconcile",
+                        data={"queries": '{"q0": {"query": "kem soka"}}'}, timeout=30).json()
+    top = hit["q0"]["result"][0]
+    assert top["name"] == "Kem Sokha"            # "Kem Soka" is a spelling the articles print
+    url = preview["url"].replace("{{id}}", top["id"])
+    assert url.startswith(live_server)
+    page = browser.new_page(viewport={"width": preview["width"], "height": preview["height"]})
+    try:
+        page.add_init_script(WATCH_CSP)
+        response = page.goto(url, wait_until="load")
+        assert response.status == 200
+        assert "Kem Sokha" in page.inner_text("body")
+        assert page.evaluate("document.documentElement.scrollWidth") <= preview["width"]
+        assert page.evaluate("document.documentElement.scrollHeight") <= preview["height"]
+        assert page.evaluate("window.__csp") == []
+    finally:
+        page.close()
