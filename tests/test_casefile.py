@@ -91,9 +91,9 @@ SENTENCES = [  # sentence label, its length, its verdict's label and date
     ("Eight-year sentence of Sam Serey (November 2020)", "8 years",
      "November 2020 ruling against Sam Serey", "2020-11"),
     ("18-month prison term of Sam Serey (July 2022)", "18 months",
-     "July 2022 ruling against Sam Serey (two prison terms)", "2022-07"),
+     "Ruling that handed down Sam Serey's 18-month term (July 2022)", "2022-07"),
     ("Eight-year prison term of Sam Serey (July 2022)", "8 years",
-     "July 2022 ruling against Sam Serey (two prison terms)", "2022-07"),
+     "Ruling that handed down Sam Serey's eight-year term (July 2022)", "2022-07"),
 ]
 
 

@@ -678,3 +678,15 @@ def test_second_review_a_quotations_passage_is_in_its_evidence(data):
     wrong = [(local(s), str(q)) for s, q in graph.subject_objects(CPO.quotation)
              if not any(plain(str(q)).rstrip(".") in plain(str(e)) for e in graph.objects(s, CPO.evidence))]
     assert wrong == []
+
+
+def test_second_review_two_terms_in_one_month_are_not_asserted_one_ruling(union):
+    """Second review, item 6: "two additional prison terms in July 2022 — one of 18 months
+    and another, eight years" does not say one ruling or two: no verdict is asserted to
+    hand down both, and an ambiguity keeps both readings."""
+    terms = [URIRef(BASE + f"event/2022-07-sentence-sam-serey-{n}") for n in ("18-months", "8-years")]
+    verdicts = [union.value(t, CPO.sentenceOf) for t in terms]
+    assert None not in verdicts and verdicts[0] != verdicts[1], "one verdict asserted for both terms"
+    ambiguities = [a for a in union.subjects(RDF.type, CPO.Ambiguity)
+                   if set(verdicts) <= set(union.objects(a, SCHEMA.about))]
+    assert len(ambiguities) == 1 and len(list(union.objects(ambiguities[0], CPO.alternativeReading))) == 2
