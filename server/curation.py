@@ -13,8 +13,12 @@ what, nor read the article texts. These checks can, and name the file and line:
                          verbatim up to whitespace and typographic quotes; its offsets are
                          kept (``Curation.evidence``, computed at every load, never written in
                          the data files) for pages that show it in context (``in_context``)
-        stated date      a ``<ns>ReportedDate`` whose ``<ns>dateBasis`` is ``<ns>Stated``
-                         has its ``<ns>asReported`` words in the article (any case)
+        date words       every ``<ns>asReported`` of a date is in the article, verbatim (same
+                         case), whatever its ``<ns>dateBasis``
+        printed words    every ``<ns>quotation``, ``<ns>hedge`` and ``<ns>referredToAs`` is in
+                         the article verbatim; ``<ns>medium`` too (a warning: "as reported")
+        identification   (any graph) a ``<ns>identifies`` names a resource some data graph
+        target           types (a typo names nothing)
         cross-article    (warning) a link of the file to a resource only other files describe,
         link             without an ``owl:sameAs`` identity record in the file
     provenance_links(loaded) -> Graph
@@ -26,7 +30,7 @@ what, nor read the article texts. These checks can, and name the file and line:
 
 ``<ns>`` is the dataset's ontology namespace (``<base>ontology#``); nothing here knows
 the embedded dataset. Without a sources folder the checks that need texts (source file,
-checksum, evidence, stated date) are skipped, and ``Curation.skipped`` says so.
+checksum, evidence, date words, printed words) are skipped, and ``Curation.skipped`` says so.
 """
 from __future__ import annotations
 
@@ -48,7 +52,7 @@ _TRANSLATE = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b
                             "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
                             "\u00a0": " "})
 #: The checks that need the article texts (skipped without a sources folder).
-TEXT_CHECKS = ("source file", "checksum", "evidence", "stated date")
+TEXT_CHECKS = ("source file", "checksum", "evidence", "date words", "printed words")
 
 
 @dataclass(frozen=True)
@@ -253,6 +257,15 @@ def _cross_article_links(out: Curation, loaded: LoadedDataset, path: str, file: 
     the record of an identity the article does not state (its own links name the
     articles that do, so they are not checked)."""
     graph, own = loaded.dataset.graph(name), described_in.get(name, set())
+    identifies = URIRef(ns + "identifies")
+    for record, target in sorted(graph.subject_objects(identifies)):
+        if not any((target, RDF.type, None) in loaded.dataset.graph(g) for g in graphs_of.get(target, ())):
+            out.findings.append(Finding(
+                "Violation", "identification target",
+                f"{record} identifies {target}, which no data file describes (it has no rdf:type in "
+                f"any graph): fix the IRI (a typo names nothing), or describe {target} (its type and "
+                "name) in the file of an article that names it.",
+                file, _line(path, target), str(record)))
     skip = {RDF.type, URIRef(ns + "conflictsWith"), OWL.sameAs}
     records = set(graph.subjects(RDF.type, URIRef(ns + "CrossArticleIdentification")))
     identified = {o for r in records for o in graph.objects(r, URIRef(ns + "identifies"))}
@@ -323,14 +336,35 @@ def _check_graph(out: Curation, loaded: LoadedDataset, path: str, file: str, nam
                  subject, _quote_line(path, str(quote)))
         else:
             out.evidence[(name, subject, quote)] = Located(files[0], *found)
-    stated, as_reported = URIRef(ns + "Stated"), URIRef(ns + "asReported")
-    for date in sorted(graph.subjects(URIRef(ns + "dateBasis"), stated)):
-        for words in graph.objects(date, as_reported):
-            if text.locate(str(words), ignore_case=True) is None:
-                find("Warning", "stated date",
-                     f"date {date} is {ns}Stated but its words \"{words}\" are not in {files[0]}: "
-                     "copy the words as printed, or make the basis ResolvedRelative or Inferred "
-                     "with a note.", date, _quote_line(path, str(words)))
+    # the other words a resource says the article prints: verbatim like evidence (same case)
+    for local, severity, what in _PRINTED:
+        for subject, words in sorted(graph.subject_objects(URIRef(ns + local))):
+            if text.locate(str(words)) is None:
+                find(severity, "printed words",
+                     f"the cpo:{local} of {subject} is not in {files[0]}: \"{_cut(str(words))}\". "
+                     f"{what}", subject, _quote_line(path, str(words)))
+    as_reported = URIRef(ns + "asReported")
+    for date, words in sorted(graph.subject_objects(as_reported)):
+        if text.locate(str(words)) is None:
+            bases = ", ".join(sorted(str(b).replace(ns, "cpo:") for b in graph.objects(date, URIRef(ns + "dateBasis"))))
+            find("Violation", "date words",
+                 f"date {date} ({bases or 'no basis'}) has cpo:asReported \"{words}\", which is not in "
+                 f"{files[0]}: cpo:asReported holds the words printed, verbatim and in the same case, "
+                 "whatever the basis; copy them as printed (say how they resolve in cpo:dateNote), "
+                 "or remove it when nothing is printed.", date, _quote_line(path, str(words)))
+
+
+#: (property local name, severity, how to fix) of the literals that are the article's words.
+_PRINTED = (
+    ("quotation", "Violation", "A quotation is the speaker's words as printed: copy them from the "
+     "article (a reporter's [insertion] is left out, not paraphrased)."),
+    ("hedge", "Violation", "A hedge is the article's hedging words (\"apparently referring to\"): "
+     "copy them as printed."),
+    ("referredToAs", "Violation", "cpo:referredToAs is how the article refers to whom it identifies "
+     "(\"the King\"): copy the words as printed."),
+    ("medium", "Warning", "cpo:medium is where the statement was made, as reported: prefer the "
+     "article's words (\"Facebook\", \"the video\")."),
+)
 
 
 def _source_file_ok(out: Curation, graph: Graph, path: str, article: URIRef, name: str,

@@ -243,6 +243,7 @@ class _Generator:
             self.w.add(node, _std("org", "member"), refs["person"])
             self.w.add(node, _std("org", "organization"), refs["party"])
             self.w.add(node, _std("org", "role"), cpo("Member"))
+            self.w.add(node, cpo("evidence"), _text(f"{pslug} is a member of {refs['party_name']}"))
             self.w.add(node, cpo("startDate"), node[:-1] + "#start>")
             self.date(node[:-1] + "#start>", start - dt.timedelta(days=rng.randrange(30, 3000)))
             self.counts["memberships"] += 1

@@ -13,7 +13,7 @@ graph, so shapes can reach the article that describes a resource), the shapes
 themselves (SHACL-for-SHACL, unknown ``sh:`` terms), terms of the
 dataset's ontology namespace used by data or shapes but not declared (with file and
 line), and the provenance checks of ``server.curation`` (one graph per file, articles,
-source files and checksums, evidence quotes, stated dates; those needing the texts are
+source files and checksums, evidence quotes, date words and other printed words; those needing the texts are
 skipped, and listed as skipped, without a sources folder). Only violations, shape
 problems and undeclared terms fail; warnings and infos are shown and counted.
 """
