@@ -16,7 +16,7 @@ what, nor read the article texts. These checks can, and name the file and line:
         date words       every ``<ns>asReported`` of a date is in the article, verbatim (same
                          case), whatever its ``<ns>dateBasis``
         printed words    every ``<ns>quotation``, ``<ns>hedge`` and ``<ns>referredToAs`` is in
-                         the article verbatim; ``<ns>medium`` too (a warning: "as reported")
+                         the article verbatim; ``<ns>medium`` too ("as reported")
         identification   (any graph) a ``<ns>identifies`` names a resource some data graph
         target           types (a typo names nothing)
         cross-article    (warning) a link of the file to a resource only other files describe,
@@ -362,8 +362,8 @@ _PRINTED = (
      "copy them as printed."),
     ("referredToAs", "Violation", "cpo:referredToAs is how the article refers to whom it identifies "
      "(\"the King\"): copy the words as printed."),
-    ("medium", "Warning", "cpo:medium is where the statement was made, as reported: prefer the "
-     "article's words (\"Facebook\", \"the video\")."),
+    ("medium", "Violation", "cpo:medium is where the statement was made, as reported: copy the "
+     "article's words (\"Facebook\", \"the video, which Fresh News published\")."),
 )
 
 
