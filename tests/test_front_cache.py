@@ -21,6 +21,11 @@ SELECT = "SELECT ?p ?o WHERE { <" + DEFAULT_BASE + "person/sam-serey> ?p ?o }"
 SERVER_HEADERS = {"date", "server", "connection", "keep-alive"}
 
 
+def get_store_of(app):
+    from server.store import EXTENSION as STORE
+    return app.extensions[STORE]
+
+
 def front_of(app) -> FrontCache:
     return app.extensions[EXTENSION]
 
@@ -81,8 +86,13 @@ def no_flask(app):
      {"Accept": "text/turtle"}),
     ("HEAD", "/sparql?query=" + quote(SELECT), {"Accept": "application/sparql-results+json"}),
 ])
-def test_a_replayed_answer_is_the_normal_paths_answer_header_by_header(app, live_server, no_flask,
+def test_a_replayed_answer_is_the_normal_paths_answer_header_by_header(app, live_server, no_flask, backend,
                                                                       method, path, headers):
+    if path.startswith("/sparql") and backend in ("remote", "virtuoso"):
+        # a remote store's data may change: its answers are never kept (server.store),
+        # so the front cache has nothing to replay; the normal path answers every time
+        assert not get_store_of(app).caches_answer(SELECT)
+        return
     port = live_server.rsplit(":", 1)[1]
     headers = {k: v.replace("{port}", port) for k, v in headers.items()}
     normal = fetch(method, live_server + path, headers)           # normal path, then kept

@@ -370,7 +370,7 @@ def test_oversized_query_and_body_are_413(live):
 ])
 def test_hostile_input_gets_a_clear_status_and_the_server_keeps_serving(live, params, status, virtuoso_deviation):
     if params["query"] == "a-" * 9000:
-        virtuoso_deviation("slow-parse")
+        virtuoso_deviation("slow-parse", strict=False)   # a timing: not on a fast or idle machine
     started = time.monotonic()
     resp = requests.get(live.url, params=params, headers={"Accept": "application/sparql-results+json"}, timeout=30)
     assert resp.status_code in (status if isinstance(status, tuple) else (status,)), resp.text
