@@ -32,11 +32,14 @@ def browser(live_server):
         b.close()
 
 
-def visible_text(browser, url: str) -> str:
+def visible_text(browser, url: str, open_all: bool = False) -> str:
+    """The text a reader sees; ``open_all``: after opening every collapsed section."""
     page = browser.new_page()
     try:
         response = page.goto(url, wait_until="load")
         assert response is not None and response.status == 200
+        if open_all:
+            page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
         return page.inner_text("body")
     finally:
         page.close()
@@ -50,7 +53,7 @@ def test_home_page_shows_sources_and_counts(browser, live_server):
 
 
 def test_person_page_shows_name_timeline_and_sources(browser, live_server):
-    text = visible_text(browser, live_server + "/person/sam-serey")
+    text = visible_text(browser, live_server + "/person/sam-serey", open_all=True)
     assert "Sam Serey" in text
     assert "Timeline" in text and "Royal pardon of Sam Serey" in text
     assert "2023-04-06 – 2024-04-06, day precision, inferred" in text  # "April 6": 2023 or 2024
