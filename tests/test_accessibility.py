@@ -10,17 +10,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-import requests
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 AXE = Path(__file__).parent / "clients" / "node_modules" / "axe-core" / "axe.min.js"
 
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')")
-if not shutil.which("chromium") and not Path(CHROMIUM).exists():
-    pytest.skip("chromium is not installed: run `make browser` (apt-get install chromium)",
-                allow_module_level=True)
+from chromium import browser, sync_api  # noqa: F401  (the fixture; skips without chromium)
 if shutil.which("node") is None:
     pytest.skip("node is not installed: axe-core (an npm package) cannot be installed",
                 allow_module_level=True)
@@ -48,18 +41,6 @@ MAIN_PAGES = [
 def axe_source() -> str:
     assert AXE.is_file(), f"{AXE} is missing: run `make test` (it runs `npm ci --prefix tests/clients`)"
     return AXE.read_text(encoding="utf-8")
-
-
-@pytest.fixture(scope="module")
-def browser(live_server):
-    # A query first, so the query-worker zygote forks before the browser starts (see
-    # tests/test_browser.py).
-    assert requests.get(live_server + "/sparql", params={"query": "ASK {}"},
-                        headers={"Accept": "application/sparql-results+json"}, timeout=30).ok
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield b
-        b.close()
 
 
 @pytest.mark.parametrize("path", MAIN_PAGES)

@@ -5,31 +5,12 @@ arrest's conflicting reports side by side; the dataset timeline draws its SVG.
 Skipped, with the reason, only when the browser or playwright is not installed."""
 from __future__ import annotations
 
-import shutil
 
 import pytest
-import requests
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 VIEWPORT = {"width": 1280, "height": 800}
 
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')")
-if not shutil.which("chromium") and not __import__("os").path.exists(CHROMIUM):
-    pytest.skip("chromium is not installed: run `make browser` (apt-get install chromium)",
-                allow_module_level=True)
-
-
-@pytest.fixture(scope="module")
-def browser(live_server):
-    # a query first: the query-worker zygote must fork before the browser starts (test_browser.py)
-    assert requests.get(live_server + "/sparql", params={"query": "ASK {}"},
-                        headers={"Accept": "application/sparql-results+json"}, timeout=30).ok
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield b
-        b.close()
+from chromium import browser, sync_api  # noqa: F401  (the fixture; skips without chromium)
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ Skipped, with the reason, only when the browser, playwright or npm (the editor's
 bundle) is missing."""
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 from urllib.parse import parse_qs, urlsplit
@@ -18,14 +17,8 @@ import requests
 
 from server.sparql import editor
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')")
-if not shutil.which("chromium") and not os.path.exists(CHROMIUM):
-    pytest.skip("chromium is not installed: run `make browser` (apt-get install chromium)",
-                allow_module_level=True)
+from chromium import browser, sync_api  # noqa: F401  (the fixture; skips without chromium)
 if not (editor.ASSET_DIR / "editor.js").is_file():
     if shutil.which("npm") is None:
         pytest.skip("npm is not installed: the query editor is not built", allow_module_level=True)
@@ -35,18 +28,6 @@ WATCH_CSP = ("window.__csp = []; document.addEventListener('securitypolicyviolat
              "e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));")
 QUERY_START = "SELECT ?person ?name WHERE {\n?person a "
 QUERY_END = " ;\nschema:name ?name ."
-
-
-@pytest.fixture(scope="module")
-def browser(live_server):
-    # a query first: the app's query-worker zygote must fork before the browser starts
-    # (see tests/test_browser.py)
-    assert requests.get(live_server + "/sparql", params={"query": "ASK {}"},
-                        headers={"Accept": "application/sparql-results+json"}, timeout=30).ok
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield b
-        b.close()
 
 
 @pytest.fixture

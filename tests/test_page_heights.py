@@ -11,28 +11,20 @@ Skipped, with the reason, only when the browser or playwright is not installed."
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
-import pytest
 import requests
 from rdflib import Graph, URIRef
 
 from server.config import DEFAULTS
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 WIDTH, MAX_HEIGHT = 1280, 6000
 BASE = DEFAULTS["BASE_IRI"]
 SCREENSHOTS = {"/event/royal-pardon-sam-serey": "event.png",
                "/source/rfa-hun-sen-mulling-mass-release": "source.png",
                "/ontology": "ontology.png"}
 
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')")
-if not shutil.which("chromium") and not os.path.exists(CHROMIUM):
-    pytest.skip("chromium is not installed: run `make browser` (apt-get install chromium)",
-                allow_module_level=True)
+from chromium import browser, sync_api  # noqa: F401  (the fixture; skips without chromium)
 
 
 def resource_paths() -> dict[str, list[str]]:
@@ -59,17 +51,6 @@ def pages_to_measure(live_server) -> list[str]:
                      for p in paths}
             chosen.extend(sorted(sizes, key=sizes.get)[-3:])        # the three largest
     return list(dict.fromkeys([*chosen, *SCREENSHOTS]))
-
-
-@pytest.fixture(scope="module")
-def browser(live_server):
-    # a query first: the query-worker zygote must fork before the browser starts (see test_browser.py)
-    assert requests.get(live_server + "/sparql", params={"query": "ASK {}"},
-                        headers={"Accept": "application/sparql-results+json"}, timeout=30).ok
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield b
-        b.close()
 
 
 def test_no_page_is_taller_than_6000_px_at_1280_wide(browser, live_server):
