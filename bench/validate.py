@@ -34,7 +34,7 @@ def main(argv=None) -> None:
     config = {**DEFAULTS, "DATA_DIR": str(data.parent if data.is_file() else data),
               "ONTOLOGY_DIR": args.ontology, "SHAPES_DIR": args.shapes}
     started = time.perf_counter()
-    loaded = startup.parse(startup.find_sources(config), config)
+    loaded = startup.parse(startup.find_sources(config), config, native=True)
     parsed = time.perf_counter()
     outcome = startup.check(loaded, config, args.engine)
     done = time.perf_counter()

@@ -111,13 +111,18 @@ def validation_input(loaded: LoadedDataset):
     parsed dataset (``server.validation_fast.Triples``: no union graph is built for
     pyshacl-turbo; pySHACL gets one)."""
     from .validation_fast import Triples
+    if hasattr(loaded, "validation_triples"):       # server.native_load: the store holds it
+        return loaded.validation_triples()
     return Triples((loaded.data_triples, loaded.ontology, provenance_links(loaded)),
                    loaded.dataset.namespaces())
 
 
 def summarize(loaded: LoadedDataset, namespace: str = "") -> tuple[dict, set[URIRef]]:
     """Triples and graphs of the data, and resources per class (distinct subjects); and
-    the IRIs of ``namespace`` the data uses (any position): one pass over the data."""
+    the IRIs of ``namespace`` the data uses (any position): one pass over the data
+    (``server.native_load`` counted it while loading)."""
+    if getattr(loaded, "counted", None) is not None:
+        return loaded.counted
     per_class: Counter = Counter()
     used: set[URIRef] = set()
     seen: set = set()

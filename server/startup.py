@@ -11,9 +11,11 @@ Every way in runs it, with one gate policy:
    nothing parsed. A configured folder that does not exist, or a data
    folder without RDF files (unless ALLOW_EMPTY_DATA), is a ``DataFolderError``; a
    file over MAX_FILE_BYTES a ``DataTooLarge``.
-2. ``parse(sources, config) -> LoadedDataset``: each file parsed once
+2. ``parse(sources, config, native) -> LoadedDataset``: each file parsed once
    (``server.loader``): ``DataLoadError`` names file:line:column, ``DataTooLarge`` a
-   literal over MAX_LITERAL_BYTES with its file and subject.
+   literal over MAX_LITERAL_BYTES with its file and subject. N-Triples / N-Quads data
+   bound for Oxigraph (or only validated) is parsed by pyoxigraph straight into the
+   store that will serve it (``server.native_load``): no rdflib copy of the data.
 3. ``check(loaded, config, engine) -> Outcome`` (``server.report``: SHACL, the shapes
    themselves, undeclared terms, provenance against the article texts; ``ValidationCouldNotRun`` when the engine cannot
    run), then ``gate(outcome, config)``.
@@ -131,10 +133,23 @@ def find_sources(config) -> Sources:
 
 # -- 2. parse ------------------------------------------------------------------------
 
-def parse(sources: Sources, config) -> LoadedDataset:
-    """Every file of ``sources`` parsed once, into one Dataset (stage 2)."""
+def parse(sources: Sources, config, native: bool = False) -> LoadedDataset:
+    """Every file of ``sources`` parsed once, into one rdflib Dataset (stage 2); with
+    ``native`` (the data is for Oxigraph, or only validated) and every data file
+    N-Triples / N-Quads (``native_files``), by pyoxigraph into a pyoxigraph store
+    (``server.native_load``: no rdflib copy of the data)."""
+    files = native_files(sources) if native else None
+    if files is not None:
+        from . import native_load
+        return native_load.load(config, files)
     return load_dataset(sources.ontology_dir, sources.data_dir, sources.shapes_dir,
                         sources.base_iri, max_term_bytes=int(config.get("MAX_LITERAL_BYTES") or 0) or None)
+
+
+def native_files(sources: Sources) -> list[Path] | None:
+    """The data files when ``server.native_load`` can read them all, else None."""
+    from .store.bulk import fast_path_files
+    return fast_path_files(sources.data_dir) if sources.data_files else None
 
 
 # -- 3. check and gate ---------------------------------------------------------------
@@ -191,7 +206,7 @@ def validate_files(config, engine: str = "auto", say: Say | None = None,
             raise DataFolderError(
                 f"{name} is not a file of the data folder {sources.data_dir}.",
                 hint="Give a data file (data/<slug>.ttl), or point --data at its folder.", folder=str(name))
-    return check(parse(sources, config), config, engine, say, only_files=only_files)
+    return check(parse(sources, config, native=True), config, engine, say, only_files=only_files)
 
 
 # -- 4. the store --------------------------------------------------------------------
@@ -213,7 +228,7 @@ def start(config, *, engine: str = "auto", rebuild: bool = False, say: Say | Non
         if backend.name == "oxigraph" and backend.path is not None:
             action, outcome = _persistent(backend, sources, config, engine, rebuild, say)
         else:
-            loaded, outcome = _validated(sources, config, engine, say)
+            loaded, outcome = _validated(sources, config, engine, say, native=backend.name == "oxigraph")
             _fill(backend, sources, config, loaded, outcome)
             action = "built"
     except BaseException:
@@ -223,12 +238,12 @@ def start(config, *, engine: str = "auto", rebuild: bool = False, say: Say | Non
                    time.perf_counter() - began)
 
 
-def _validated(sources: Sources, config, engine: str, say: Say):
+def _validated(sources: Sources, config, engine: str, say: Say, native: bool = True):
     """Stages 2 and 3 when VALIDATE_ON_START: ``(loaded, outcome)``, else ``(None, None)``."""
     if not config.get("VALIDATE_ON_START"):
         return None, None
     say(f"validating {sources.data_dir or '(no data folder)'} ...")
-    loaded = parse(sources, config)
+    loaded = parse(sources, config, native)
     outcome = check(loaded, config, engine, say)
     gate(outcome, config)
     return loaded, outcome
@@ -246,6 +261,10 @@ def _fill(backend, sources: Sources, config, loaded: LoadedDataset | None, outco
             return
     if loaded is None:
         loaded = parse(sources, config)
+    if backend.name == "oxigraph" and getattr(loaded, "store", None) is not None:
+        loaded.release_terms()
+        backend.adopt(loaded.store, sources.fingerprint, conforms)
+        return
     if backend.name == "oxigraph":
         backend.load(loaded.dataset, sources.fingerprint, conforms)
     else:

@@ -74,7 +74,9 @@ def ill_typed_literals(data, limit: int = 3) -> list:
     unchecked): the kind of input on which the two engines were seen to disagree. One
     pass over the distinct objects, about a second per million triples."""
     found = []
-    for obj in data.objects(unique=True) if isinstance(data, (Graph, Triples)) else ():
+    objects = (data.typed_literals() if isinstance(data, StoreTriples)
+               else data.objects(unique=True) if isinstance(data, (Graph, Triples)) else ())
+    for obj in objects:
         if _ill_typed(obj):
             found.append(obj)
             if len(found) >= limit:
@@ -141,11 +143,111 @@ class Triples:
         return out
 
 
+class TermRecords:
+    """pyshacl-turbo's term records (see ``term_input``) made from pyoxigraph terms as
+    the parser gives them (``server.native_load``: filled while the files are parsed
+    into the store, which rewrites some literals: ``"01"^^xsd:positiveInteger`` is
+    stored as ``"1"^^xsd:integer``). Each term is given the record turbo's reader makes
+    of the rdflib term it converts to. Duplicate triples are kept: turbo keeps a set."""
+
+    def __init__(self):
+        from rdflib import BNode
+        self.records: list = []
+        self.quads: list = []
+        self.nodes: dict = {}
+        self._indices: dict = {}
+        self._bnode = BNode
+
+    def intern(self, term) -> int:
+        index = self._indices.get(term)
+        if index is not None:
+            return index
+        kind = type(term).__name__
+        if kind == "NamedNode":
+            record = (0, term.value, None, None)
+        elif kind == "BlankNode":
+            self.nodes[term.value] = self._bnode(term.value)
+            record = (1, term.value, None, None)
+        else:
+            record = _literal_record(term)
+        index = self._indices[term] = len(self.records)
+        self.records.append(record)
+        return index
+
+    def add(self, subject, predicate, value) -> None:
+        intern = self.intern
+        self.quads.append((intern(subject), intern(predicate), intern(value), None))
+
+    def __len__(self) -> int:
+        return len(self.quads)
+
+
+class StoreTriples(Triples):
+    """The graph to validate as ``TermRecords`` (``server.native_load``): turbo reads the
+    records; pySHACL and ``ill_typed_literals`` get rdflib terms made from them."""
+
+    def __init__(self, terms: TermRecords, namespaces=()):
+        self.terms = terms
+        super().__init__((self._rdflib_triples,), namespaces)
+
+    def _rdflib_terms(self) -> list:
+        from rdflib import Literal, URIRef
+        out = []
+        for kind, value, datatype, language in self.terms.records:
+            if kind == 0:
+                out.append(URIRef(value))
+            elif kind == 1:
+                out.append(self.terms.nodes[value])
+            else:
+                out.append(Literal(value, lang=language,
+                                   datatype=None if datatype is None else URIRef(datatype)))
+        return out
+
+    def _rdflib_triples(self):
+        terms = self._rdflib_terms()
+        for s, p, o, _g in self.terms.quads:
+            yield terms[s], terms[p], terms[o]
+
+    def __len__(self) -> int:
+        return len(self.terms)
+
+    def typed_literals(self):
+        """The distinct literals with a datatype, as rdflib Literals."""
+        from rdflib import Literal, URIRef
+        for kind, value, datatype, language in self.terms.records:
+            if kind == 2 and datatype is not None:
+                yield Literal(value, datatype=URIRef(datatype))
+
+    def term_records(self):
+        from pyshacl_turbo.rdf import Input
+        return Input((self.terms.records, self.terms.quads), "terms", None, self.terms.nodes,
+                     dict(self.namespaces))
+
+
+_XSD_STRING = str(XSD.string)
+
+
+def _literal_record(term):
+    """The record turbo's reader makes of the rdflib Literal this pyoxigraph literal
+    becomes (no datatype for ``"x"``; rdflib's normalized lexical form for the XSD
+    types it knows)."""
+    if term.language is not None:
+        return (2, term.value, None, term.language)
+    datatype = term.datatype.value
+    if datatype == _XSD_STRING:
+        return (2, term.value, None, None)
+    from rdflib import Literal, URIRef
+    lit = Literal(term.value, datatype=URIRef(datatype))
+    return (2, str(lit), datatype, None)
+
+
 def term_input(triples: Triples):
     """pyshacl-turbo's input for ``triples``: the term records and index quads its
     ``Graph`` reader (``pyshacl_turbo.rdf._term_input``, 0.6.5) makes, filled from the
     stream. The engine keeps a set of triples, so a triple given twice counts once
     (tests/test_validation_engines.py checks it)."""
+    if isinstance(triples, StoreTriples):
+        return triples.term_records()
     from pyshacl_turbo.rdf import Input
     from pyshacl_turbo.term_input import _TermBatch
     nodes: dict = {}
@@ -214,5 +316,5 @@ def validate_with(engine: str, data, shapes: Graph, ontology: Graph | None = Non
     return report
 
 
-__all__ = ["ENGINES", "Triples", "term_input", "REFERENCE_OPTIONS", "DISAGREEMENT", "choose_engine", "ill_typed_literals",
+__all__ = ["ENGINES", "Triples", "StoreTriples", "term_input", "REFERENCE_OPTIONS", "DISAGREEMENT", "choose_engine", "ill_typed_literals",
            "validate_fast", "validate_with", "turbo_available"]

@@ -107,6 +107,17 @@ class OxigraphBackend(Backend):
         self._build(lambda store: store.bulk_extend(with_default_graph(quads())),
                     fingerprint, conforms)
 
+    def adopt(self, store: ox.Store, fingerprint: str | None = None,
+              conforms: bool | None = None) -> None:
+        """Serve ``store``, filled by ``server.native_load`` as ``load`` would fill it
+        (named graphs and their union in the default graph): in memory it is taken as
+        it is; a persistent store is built from its quads."""
+        if self.path is None:
+            self.store = store
+            return
+        self._build(lambda target: target.bulk_extend(store.quads_for_pattern(None, None, None, None)),
+                    fingerprint, conforms)
+
     def _build(self, fill, fingerprint: str | None, conforms: bool | None) -> None:
         if self.path is None:
             self.store = ox.Store()
