@@ -291,12 +291,37 @@ def _persistent(backend, sources: Sources, config, engine: str, rebuild: bool, s
         elif manifest is not None:
             say(f"the data files changed since the store at {folder.path} was built: it must be rebuilt")
         folder.own()                      # StoreInUse now, not after a long parse
-        loaded, outcome = _validated(sources, config, engine, say)
         began = time.perf_counter()
-        _fill(backend, sources, config, loaded, outcome)
+        files = native_files(sources) if config.get("VALIDATE_ON_START") else None
+        if files is not None:
+            outcome = _native_build(backend, sources, config, files, engine, say)
+        else:
+            loaded, outcome = _validated(sources, config, engine, say)
+            began = time.perf_counter()
+            _fill(backend, sources, config, loaded, outcome)
         say(f"built the store at {folder.path}: {backend.manifest.quads:,} quads in "
             f"{time.perf_counter() - began:.1f} s")
         return "built", outcome
+
+
+def _native_build(backend, sources: Sources, config, files: list[Path], engine: str, say: Say):
+    """Build the persistent store by parsing the data straight into it and checking it
+    there (``server.native_load``): the data is held once, on disk. A refused check
+    leaves no store (the build is abandoned); the verdict goes into the manifest."""
+    from . import native_load
+    checked: list = []
+
+    def fill(store) -> None:
+        say(f"validating {sources.data_dir} ...")
+        loaded = native_load.load(config, files, store)
+        outcome = check(loaded, config, engine, say)
+        gate(outcome, config)
+        loaded.release_terms()
+        checked.append(outcome)
+
+    backend.build(fill, sources.fingerprint, None)
+    backend.manifest = backend.folder.record_verdict(backend.manifest, bool(checked[0].conforms))
+    return checked[0]
 
 
 def _validate_again(manifest, folder, config, say: Say) -> bool:

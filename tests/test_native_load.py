@@ -134,6 +134,9 @@ def test_a_start_on_nquads_validates_then_serves_the_same_store(tmp_path, shippe
     reference = create_app(config_for(DEFAULTS["DATA_DIR"], VALIDATE_ON_START=False, STORE_BACKEND="oxigraph"))
     store, ref = app.extensions["kg.store"], reference.extensions["kg.store"]
     try:
+        if persistent:       # the verdict is recorded: the next start does not validate again
+            manifest = json.loads((tmp_path / "store" / "kg-manifest.json").read_text())
+            assert manifest["conforms"] is True
         assert store.stats()["triples"] == ref.stats()["triples"]
         assert sorted(map(str, store.graph_names())) == sorted(map(str, ref.graph_names()))
         server = make_server("127.0.0.1", 0, app, threaded=True)

@@ -118,6 +118,11 @@ class OxigraphBackend(Backend):
         self._build(lambda target: target.bulk_extend(store.quads_for_pattern(None, None, None, None)),
                     fingerprint, conforms)
 
+    def build(self, fill, fingerprint: str | None, conforms: bool | None) -> None:
+        """Build the store with ``fill(store)`` (in memory, or a persistent store swapped
+        in when ``fill`` returns; an exception leaves no build behind)."""
+        self._build(fill, fingerprint, conforms)
+
     def _build(self, fill, fingerprint: str | None, conforms: bool | None) -> None:
         if self.path is None:
             self.store = ox.Store()
