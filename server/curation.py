@@ -269,8 +269,8 @@ def _cross_article_links(out: Curation, loaded: LoadedDataset, path: str, file: 
     skip = {RDF.type, URIRef(ns + "conflictsWith"), OWL.sameAs}
     records = set(graph.subjects(RDF.type, URIRef(ns + "CrossArticleIdentification")))
     identified = {o for r in records for o in graph.objects(r, URIRef(ns + "identifies"))}
-    for s, p, o in graph:
-        if p in skip or not isinstance(o, URIRef) or o in own or s in records or o in identified:
+    for s, p, o in loaded.links_out(name):
+        if p in skip or s in records or o in identified:
             continue
         others = sorted(g for g in graphs_of.get(o, ()) if g != name)
         if not others or (o, OWL.sameAs, None) in graph or (None, OWL.sameAs, o) in graph:

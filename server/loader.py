@@ -106,6 +106,14 @@ class LoadedDataset:
                     seen.add(triple)
                 yield triple
 
+    def links_out(self, name: URIRef):
+        """The triples of graph ``name`` whose object is an IRI the graph does not
+        describe (not a subject in it): its links to other resources."""
+        own = self.subjects_of(name)
+        for s, p, o in self.dataset.graph(name):
+            if isinstance(o, URIRef) and o not in own:
+                yield s, p, o
+
     def data_union(self) -> Graph:
         """A new graph with every triple of the data graphs (not ontology, not shapes)."""
         union = Graph()

@@ -81,6 +81,13 @@ class StoreDataset(LoadedDataset):
                     seen.add(triple)
                     yield to_rdflib(triple.subject), to_rdflib(triple.predicate), to_rdflib(triple.object)
 
+    def links_out(self, name: URIRef):
+        graph = ox.NamedNode(name)
+        for row in self.store.query(
+                f"SELECT ?s ?p ?o WHERE {{ GRAPH {graph} {{ ?s ?p ?o FILTER (isIRI(?o)) "
+                "FILTER NOT EXISTS { ?o ?anyP ?anyO } } }"):
+            yield to_rdflib(row["s"]), to_rdflib(row["p"]), to_rdflib(row["o"])
+
     def files_of(self, node) -> tuple[str, ...]:
         if self.origins.get(node):
             return self.origins[node]
