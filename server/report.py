@@ -19,6 +19,8 @@ problems and undeclared terms fail; warnings and infos are shown and counted.
 """
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import os
 import re
 from collections import Counter
@@ -92,15 +94,26 @@ def check(loaded: LoadedDataset, base_iri: str, validator=None, sources_dir: str
     declared = {s for s in loaded.ontology.subjects(RDF.type, None) if isinstance(s, URIRef)}
     undeclared = sorted({t for t in used if t not in declared} |
                         undeclared_terms([loaded.shapes], loaded.ontology, own))
-    report = validator(validation_input(loaded), loaded.shapes, None)
+    # SHACL runs in a thread while the other checks run here: pyshacl-turbo releases
+    # the GIL, so on two cores its time and theirs overlap (pySHACL does not: no gain)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="shacl") as pool:
+        validating = pool.submit(validator, validation_input(loaded), loaded.shapes, None)
+        try:
+            shape_problems = check_shapes(loaded.shapes, shapes_engine) if len(loaded.shapes) else []
+            curation = check_provenance(loaded, base_iri, sources_dir)
+            names = namespace_manager(loaded, base_iri)
+        except BaseException:
+            validating.cancel()
+            raise
+        report = validating.result()
     return Outcome(
         loaded=loaded,
         report=report,
-        shape_problems=check_shapes(loaded.shapes, shapes_engine) if len(loaded.shapes) else [],
+        shape_problems=shape_problems,
         undeclared=undeclared,
         summary=summary,
-        names=namespace_manager(loaded, base_iri),
-        curation=check_provenance(loaded, base_iri, sources_dir),
+        names=names,
+        curation=curation,
         only_files=tuple(relative(f) for f in only_files),
     )
 
