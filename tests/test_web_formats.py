@@ -147,3 +147,53 @@ def test_void_counts_and_links(live_server, app):
     assert dumps == {"dataset.trig", "dataset.nq", "dataset.ttl", "dataset.jsonld"}
     assert len(set(g.objects(ds, VOID.subset))) == stats["graphs"]
     assert g.value(ds, URIRef("http://purl.org/dc/terms/license")) is not None
+
+
+# -- native terms (issue 13) -------------------------------------------------------------
+
+class RdflibTermMade(AssertionError):
+    """A pyoxigraph term was converted to an rdflib term."""
+
+
+def forbid_rdflib_terms(monkeypatch) -> None:
+    """Until the test ends, every binding in ``server`` of the pyoxigraph -> rdflib term
+    converter (``server.store.terms.to_rdflib``, wherever it was imported) raises."""
+    import sys
+    from server.store import terms
+
+    original = terms.to_rdflib
+
+    def refuse(term):
+        raise RdflibTermMade(f"an rdflib term was made of {term!r}")
+
+    for name, module in list(sys.modules.items()):
+        if (name == "server" or name.startswith("server.")) and getattr(module, "to_rdflib", None) is original:
+            monkeypatch.setattr(module, "to_rdflib", refuse)
+
+
+@pytest.mark.parametrize("fmt", TRIPLE_FORMATS + QUAD_FORMATS, ids=lambda f: f.name)
+def test_an_oxigraph_dereference_makes_no_rdflib_terms(app, live_server, backend, monkeypatch, fmt):
+    """On the Oxigraph store a description in a syntax pyoxigraph writes goes from the
+    store's terms to the serializer: converting any term to rdflib's on the way fails
+    the request (the rdflib view of a description still converts, when asked for)."""
+    if backend != "oxigraph":
+        pytest.skip("only the embedded Oxigraph store holds pyoxigraph terms")
+    from server.web import cache, front
+    iri = app.config["BASE_IRI"] + "person/sam-serey"
+    url = url_of(live_server, app, iri)
+    assert requests.get(url, headers={"Accept": JSONLD.media_type}, timeout=30).status_code == 200
+    want = triples(expected(app, iri))                  # (the lookups a page uses are warm)
+    for name in (cache.RESPONSES, front.EXTENSION):     # answer from the store, not a cache
+        kept = app.extensions.get(name)
+        if kept is not None:
+            getattr(kept, "cache", kept).clear()
+    forbid_rdflib_terms(monkeypatch)
+    with pytest.raises(RdflibTermMade):                 # the patch bites where rdflib reads
+        with app.app_context():
+            triples(get_store().describe(iri))
+    r = requests.get(url, headers={"Accept": fmt.media_type}, timeout=30)
+    assert r.status_code == 200, r.text[:500]
+    monkeypatch.undo()
+    got = Dataset()
+    got.parse(data=r.content, format=fmt.rdflib)
+    assert triples(got) == want

@@ -11,7 +11,8 @@ The facade is the only API the web layer and the SPARQL endpoint use:
 ``select(q) -> Solutions``                 trusted SELECT over the union graph
 ``ask(q) -> bool``                         trusted ASK
 ``construct(q) -> rdflib.Graph``           trusted CONSTRUCT
-``describe(iri, incoming_limit, offset)``  ``Description`` (rdflib Dataset of quads,
+``describe(iri, incoming_limit, offset)``  ``Description`` (quads in the store's own
+                                           terms, read as an rdflib Dataset on demand,
                                            ``.incoming_total``, ``.empty`` -> 404)
 ``quads()`` / ``graph_names()``            dumps, VoID
 ``stats()``                                triples, graphs, per-class / per-graph counts
@@ -54,7 +55,7 @@ from ..namespaces import all_prefixes
 from . import describe as describing
 from .base import Backend, QueryAnswer, Solutions
 from .describe import Statements, valid_iri
-from .results import to_ox
+from .terms import rdflib_converter, to_ox
 from .jobs import run_job
 from ..lru import BoundedLRU
 from .pool import FORK_GUARD, Limits
@@ -118,7 +119,12 @@ class Store:
     def describe(self, iri: str, incoming_limit: int | None = None,
                  incoming_offset: int = 0) -> describing.Description:
         limit = self.incoming_limit if incoming_limit is None else incoming_limit
-        return describing.describe(self.select, str(iri), limit, incoming_offset)
+        return describing.describe(self._native_select, str(iri), limit, incoming_offset)
+
+    def _native_select(self, query: str) -> Solutions:
+        """``select`` in the store's own terms (descriptions: ``server.store.terms``)."""
+        with FORK_GUARD.shared():
+            return self.backend.native_select(query)
 
     def quads(self) -> Iterator:
         return self.backend.quads()
@@ -297,7 +303,7 @@ def init_app(app, store: Store | None = None) -> None:
 #: What the web layer, the SPARQL endpoint, search and reconciliation use of this package:
 #: nothing else (they never import its modules).
 __all__ = ["EXTENSION", "QueryAnswer", "Solutions", "Statements", "Store", "get_store", "init_app",
-           "to_ox", "valid_iri"]
+           "rdflib_converter", "to_ox", "valid_iri"]
 
 
 def get_store() -> Store:

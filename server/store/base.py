@@ -7,7 +7,10 @@ Backends are chosen by ``STORE_BACKEND``. All reads are SPARQL underneath, so ev
 backend gives the same answers; the default graph of a trusted query is the union of
 all named graphs.
 
-Terms crossing this interface are rdflib terms (URIRef, Literal, BNode).
+Terms crossing this interface are rdflib terms (URIRef, Literal, BNode), except in
+``native_select``, which keeps the store's own terms (``server.store.terms``): pyoxigraph
+terms on the embedded Oxigraph store, which descriptions pass to pyoxigraph's serializers
+without converting them twice.
 
 Process model: a backend object is created and loaded in the server process, then the
 query pool forks worker processes that inherit it. ``after_fork()`` runs first in
@@ -70,6 +73,12 @@ class Backend(ABC):
     @abstractmethod
     def select(self, query: str) -> Solutions:
         """Run a trusted SELECT over the union graph."""
+
+    def native_select(self, query: str) -> Solutions:
+        """``select`` with the store's own terms (pyoxigraph or rdflib, see
+        ``server.store.terms``), for rows passed on rather than read: descriptions.
+        A backend whose terms are rdflib's keeps this default."""
+        return self.select(query)
 
     @abstractmethod
     def ask(self, query: str) -> bool:

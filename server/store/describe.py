@@ -13,7 +13,10 @@ gives the same answer), each keeping the named graph of every statement:
    (``incoming_limit``/``incoming_offset``), plus their total count.
 
 The query builders are pure functions of the IRI; ``describe()`` runs them through
-any callable ``select(query) -> Solutions``.
+any callable ``select(query) -> Solutions``: the facade passes the backend's
+``native_select``, so a description holds the store's own terms (pyoxigraph terms on
+the embedded Oxigraph store; see ``server.store.terms``) and an RDF answer is written
+from them without a round trip through rdflib.
 """
 from __future__ import annotations
 
@@ -27,6 +30,7 @@ from rdflib.plugins.stores.memory import Memory
 
 from ..namespaces import SCHEMA
 from .base import Solutions
+from .terms import is_iri, rdflib_converter, text
 
 LABEL_PROPERTIES = (RDFS.label, SKOS.prefLabel, SCHEMA.name)
 
@@ -36,8 +40,8 @@ _BAD_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\\ud800-\udfff]')
 
 class _Deferred(Memory):
     """An rdflib Memory store that takes statements at once and indexes them on the
-    first read: an RDF response never reads a description through rdflib (see
-    ``Statements.rows``), so it never pays for the indexing."""
+    first read, converting their terms to rdflib's then: an RDF response never reads a
+    description through rdflib (see ``Statements.rows``), so it never pays for either."""
 
     def __init__(self):
         super().__init__()
@@ -46,11 +50,12 @@ class _Deferred(Memory):
     def _index(self) -> None:
         pending, self.pending = self.pending, []
         contexts: dict = {}
+        term = rdflib_converter()
         for s, p, o, g in pending:
             ctx = contexts.get(g)
             if ctx is None:
-                ctx = contexts[g] = Graph(store=self, identifier=g)
-            Memory.add(self, (s, p, o), ctx)
+                ctx = contexts[g] = Graph(store=self, identifier=term(g))
+            Memory.add(self, (term(s), term(p), term(o)), ctx)
 
     def triples(self, triple_pattern, context=None):
         if self.pending:
@@ -82,9 +87,11 @@ class Statements(Dataset):
     """An rdflib Dataset (quads keep their source graph, the default graph is their
     union) filled from SELECT rows ``?g ?s ?p ?o``.
 
-    ``rows`` holds the quads ``(s, p, o, g)`` in the order read, each once; the
-    serializers read it directly, the rdflib store is only built when something
-    reads the Dataset."""
+    ``rows`` holds the quads ``(s, p, o, g)`` in the order read, each once, in the terms
+    they came in: the store's own (pyoxigraph terms from the Oxigraph store, rdflib
+    terms from the others). The serializers read ``rows`` directly (``web.rdf``); the
+    Dataset view, in rdflib terms, is only built when something reads it (the HTML
+    page, JSON-LD)."""
 
     def __init__(self):
         super().__init__(store=_Deferred(), default_union=True)
@@ -150,7 +157,7 @@ def hash_children_query(iri: str) -> str:
 }}"""
 
 
-def own_statements_query(nodes: Iterable[URIRef]) -> str:
+def own_statements_query(nodes: Iterable[str]) -> str:
     """Statements of ``nodes`` (the resource and its hash children) and of the blank
     nodes they point to, in one query (blank node labels are only stable within one)."""
     values = " ".join(f"<{n}>" for n in nodes)
@@ -161,7 +168,7 @@ def own_statements_query(nodes: Iterable[URIRef]) -> str:
 }} }}"""
 
 
-def labels_query(iris: Iterable[URIRef]) -> str:
+def labels_query(iris: Iterable[str]) -> str:
     values = " ".join(f"<{i}>" for i in sorted(set(iris)) if valid_iri(str(i)))
     props = ", ".join(f"<{p}>" for p in LABEL_PROPERTIES)
     return f"""SELECT ?g ?s ?p ?o WHERE {{ GRAPH ?g {{
@@ -192,18 +199,18 @@ def describe(select: Callable[[str], Solutions], iri: str, incoming_limit: int =
     desc = Description(iri, incoming_limit, incoming_offset)
     if not valid_iri(iri):
         return desc
-    nodes = [desc.iri]
+    nodes = [iri]
     if "#" not in iri:                      # a hash IRI has no hash children of its own
-        nodes += sorted(r["h"] for r in select(hash_children_query(iri)).rows)
+        nodes += sorted(text(r["h"]) for r in select(hash_children_query(iri)).rows)
     desc.own_count = desc.add_rows(select(own_statements_query(nodes)))
     count = select(incoming_count_query(iri)).rows
-    desc.incoming_total = int(count[0]["n"]) if count and "n" in count[0] else 0
+    desc.incoming_total = int(text(count[0]["n"])) if count and "n" in count[0] else 0
     if desc.incoming_total and incoming_limit > 0:
         desc.add_rows(select(incoming_query(iri, incoming_limit, incoming_offset)))
     mentioned = set()
     for quad in desc.rows:
-        mentioned.update(t for t in quad[:3] if isinstance(t, URIRef))
-    mentioned.discard(desc.iri)
+        mentioned.update(text(t) for t in quad[:3] if is_iri(t))
+    mentioned.discard(iri)
     if mentioned:
         desc.add_rows(select(labels_query(mentioned)))
     return desc

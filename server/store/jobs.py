@@ -87,7 +87,7 @@ def _answer(backend: Backend, job: dict) -> QueryAnswer:
     query, fmt, max_rows = job["query"], job["format"], job["max_rows"]
     if query_form(query) == "describe":
         results.check_format("graph", fmt)
-        dataset = describing.describe_many(backend.select, describe_targets(backend, query),
+        dataset = describing.describe_many(backend.native_select, describe_targets(backend, query),
                                            job.get("incoming_limit", 50))
         return results.graph_answer(iter(dataset.rows), fmt, max_rows,   # rows: no rdflib index
                                     job.get("prefixes"))

@@ -25,7 +25,7 @@ from ..formats import Format
 from . import results
 from .base import Backend, QueryAnswer, Solutions
 from .disk import Manifest, StoreFolder
-from .results import to_ox, to_rdflib
+from .terms import to_ox, to_rdflib
 
 _POSITION = re.compile(r"error at (\d+):(\d+)")
 _KEEP_ALIVE: list = []      # stores inherited over fork are never dropped in the child
@@ -152,6 +152,13 @@ class OxigraphBackend(Backend):
         except SyntaxError as exc:
             raise syntax_error(exc) from None
 
+    def native_select(self, query: str) -> Solutions:
+        """The rows as pyoxigraph gives them: no term is converted."""
+        res = self._query(query)
+        variables = [v.value for v in res.variables]
+        return Solutions(variables, [{v: t for v, t in zip(variables, sol) if t is not None}
+                                     for sol in res])
+
     def select(self, query: str) -> Solutions:
         res = self._query(query)
         variables = [v.value for v in res.variables]
@@ -159,8 +166,7 @@ class OxigraphBackend(Backend):
         seen: dict = {}                     # one conversion per distinct term of the answer
         for sol in res:
             row = {}
-            for v in variables:
-                term = sol[v]
+            for v, term in zip(variables, sol):
                 if term is not None:
                     converted = seen.get(term)
                     if converted is None:

@@ -14,45 +14,11 @@ from typing import Iterable, Sequence
 
 import pyoxigraph as ox
 from rdflib import BNode, Literal, URIRef
-from rdflib.term import Node
 
 from ..errors import NotAcceptable
 from ..formats import GRAPH_FORMATS, RESULT_FORMATS, SPARQL_JSON, Format
 from .base import QueryAnswer
-
-
-
-# -- terms -------------------------------------------------------------------
-
-def to_ox(term: Node):
-    """rdflib term -> pyoxigraph term."""
-    if isinstance(term, URIRef):
-        return ox.NamedNode(str(term))
-    if isinstance(term, BNode):
-        return ox.BlankNode(str(term))
-    if isinstance(term, Literal):
-        if term.language:
-            return ox.Literal(str(term), language=term.language)
-        if term.datatype:
-            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
-        return ox.Literal(str(term))
-    raise TypeError(f"not an RDF term: {term!r}")
-
-
-def to_rdflib(term) -> Node:
-    """pyoxigraph term -> rdflib term."""
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return Literal(term.value, lang=term.language)
-        dt = term.datatype.value
-        if dt == "http://www.w3.org/2001/XMLSchema#string":
-            return Literal(term.value)
-        return Literal(term.value, datatype=URIRef(dt))
-    raise TypeError(f"unsupported term: {term!r}")
+from .terms import to_ox, to_rdflib  # noqa: F401  (to_rdflib: kept importable from here)
 
 
 def _json_term(term) -> dict:

@@ -10,10 +10,12 @@ client may ask for (by profile) are pyld's.
 
 Turtle, N-Triples, RDF/XML, TriG and N-Quads are written by pyoxigraph (Rust; several
 times cheaper than rdflib's serializers, which dominated the cost of a dereference):
-the rdflib terms are converted, statements deduplicated and grouped by graph and
-subject (so Turtle can use ``;``), and only the prefixes the output uses are declared.
-rdflib writes JSON-LD (compacted with our context), and is the fallback where
-pyoxigraph refuses or would change a term rdflib accepts (see ``native``).
+statements are deduplicated and grouped by graph and subject (so Turtle can use
+``;``), and only the prefixes the output uses are declared. Statements may hold either
+library's terms (``server.store.terms``): a description from the Oxigraph store holds
+pyoxigraph's, which are written as they are; rdflib terms are converted. rdflib writes
+JSON-LD (compacted with our context), and is the fallback where pyoxigraph refuses or
+would change a term rdflib accepts (see ``native``); those paths convert to rdflib terms.
 """
 from __future__ import annotations
 
@@ -28,7 +30,7 @@ from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.namespace import OWL, RDF, RDFS, XSD, NamespaceManager
 
 from ..formats import Format
-from ..store import to_ox
+from ..store import rdflib_converter, to_ox
 
 CONTEXT_VERSION = "v1"
 
@@ -60,22 +62,32 @@ def quads_of(data: Graph | Dataset) -> Iterable[tuple]:
 
 
 class _Terms:
-    """rdflib -> pyoxigraph terms for one serialization: memoised, with the namespace
-    of every IRI written noted (to declare only the prefixes used). A blank node whose
-    label pyoxigraph rejects gets a fresh label, the same one throughout."""
+    """Terms -> pyoxigraph terms for one serialization: memoised, with the namespace of
+    every IRI written noted (to declare only the prefixes used). pyoxigraph terms (the
+    Oxigraph store's) are kept as they are; of rdflib terms, a blank node whose label
+    pyoxigraph rejects gets a fresh label, the same one throughout."""
 
     def __init__(self):
         self.memo: dict = {}
         self.namespaces: set[str] = set()
+
+    def _namespace(self, iri: str) -> None:
+        self.namespaces.add(iri[:max(iri.rfind("#"), iri.rfind("/")) + 1])
 
     def __call__(self, term):
         try:
             return self.memo[term]
         except KeyError:
             pass
-        if isinstance(term, URIRef):
-            value = str(term)
-            self.namespaces.add(value[:max(value.rfind("#"), value.rfind("/")) + 1])
+        if isinstance(term, ox.NamedNode):
+            self._namespace(term.value)
+        elif isinstance(term, ox.Literal):
+            if not term.language and term.datatype.value != _XSD_STRING:
+                self._namespace(term.datatype.value)    # its namespace may take a prefix
+        elif isinstance(term, ox.BlankNode):
+            pass
+        elif isinstance(term, URIRef):
+            self._namespace(str(term))
         elif isinstance(term, BNode):
             try:
                 out = to_ox(term)
@@ -195,15 +207,16 @@ def serialize(data: Graph | Dataset, fmt: Format, prefixes: dict[str, str],
 
 
 def as_dataset(quads: Iterable[tuple], prefixes: dict[str, str]) -> Dataset:
-    """An rdflib Dataset of ``quads`` (``g`` None: the default graph) with our prefixes
-    (and rdflib's core ones: binding its ~30 default namespaces cost more per request
-    than serializing a description)."""
+    """An rdflib Dataset of ``quads`` (``g`` None: the default graph; terms of either
+    library, converted to rdflib's) with our prefixes (and rdflib's core ones: binding
+    its ~30 default namespaces cost more per request than serializing a description)."""
     ds = Dataset()
     ds.namespace_manager = NamespaceManager(ds, bind_namespaces="core")
     bind(ds, prefixes)
     default = ds.default_graph
+    term = rdflib_converter()
     for s, p, o, g in quads:
-        (default if g is None else ds.graph(g)).add((s, p, o))
+        (default if g is None else ds.graph(term(g))).add((term(s), term(p), term(o)))
     return ds
 
 
