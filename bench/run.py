@@ -381,6 +381,20 @@ def bench_remote_virtuoso(root: Path, data_dir: Path, families: dict, args, time
     return entry
 
 
+def shipped_validate(repeats: int) -> dict:
+    """``python -m server validate`` on the shipped data, as a curator runs it: wall
+    seconds of the whole command (interpreter start and imports included), ``repeats``
+    runs, and its exit status (0: conforms, warnings allowed)."""
+    runs, codes = [], []
+    for _ in range(max(repeats, 1)):
+        began = time.perf_counter()
+        done = subprocess.run([sys.executable, "-m", "server", "validate"], cwd=ROOT,
+                              capture_output=True, text=True)
+        runs.append(round(time.perf_counter() - began, 3))
+        codes.append(done.returncode)
+    return {"wall_s": runs, "exit_codes": codes}
+
+
 def parse_args(argv=None):
     p = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n\n")[0])
     p.add_argument("--sizes", type=lambda s: [int(x) for x in s.split(",")],
@@ -473,6 +487,7 @@ def main(argv=None) -> int:
                "machine": report.machine(), "versions": report.versions(PEER_VENV),
                "load_before": before, "sizes": []}
     scratch = work / "REPORT.md"
+    results["shipped_validate"] = shipped_validate(args.repeats)
     for size in args.sizes:
         results["sizes"].append(bench_size(size, args, work))
         results["total_s"] = round(time.perf_counter() - started, 1)

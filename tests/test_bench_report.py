@@ -70,3 +70,17 @@ def test_a_machine_that_was_not_quiet_is_named_in_the_report(change, signs):
                "load_before": change.get("load_before", [0.1, 0.1, 0.1])}
     noise = report.disturbances(results)
     assert len(noise) == signs
+
+
+@pytest.mark.parametrize("walls, codes, expected", [
+    ([0.9, 0.8, 0.95], [0, 0, 0], "met"),
+    ([0.9, 1.2, 1.3], [0, 0, 0], "NOT met"),        # the median is over the second
+    ([0.5, 0.5, 0.5], [0, 1, 0], "NOT met"),        # a run that did not conform
+    (None, None, "not measured"),
+])
+def test_the_shipped_data_validation_target_is_judged_on_the_median_wall_time(walls, codes, expected):
+    results = {"sizes": [size(100_000)]}
+    if walls is not None:
+        results["shipped_validate"] = {"wall_s": walls, "exit_codes": codes}
+    row = [r for r in report.targets(results) if r[0].startswith("the shipped data validates")]
+    assert len(row) == 1 and row[0][2] == expected
