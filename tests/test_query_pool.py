@@ -262,9 +262,15 @@ def test_pool_processes_hold_no_socket_or_pipe_of_the_server_but_their_own_chann
         assert b"true" in query(store, CHEAP).body           # the workers are up and confined
 
         def sockets(pid):
-            return [fd for fd in os.listdir(f"/proc/{pid}/fd") if int(fd) > 2 and (
-                stat.S_ISSOCK(os.stat(f"/proc/{pid}/fd/{fd}").st_mode)
-                or stat.S_ISFIFO(os.stat(f"/proc/{pid}/fd/{fd}").st_mode))]
+            found = []
+            for fd in os.listdir(f"/proc/{pid}/fd"):
+                try:
+                    mode = os.stat(f"/proc/{pid}/fd/{fd}").st_mode
+                except FileNotFoundError:      # closed between the listing and the look
+                    continue
+                if int(fd) > 2 and (stat.S_ISSOCK(mode) or stat.S_ISFIFO(mode)):
+                    found.append(fd)
+            return found
         for pid in {*pool.workers, pool._zygote_pid}:
             deadline = time.monotonic() + 2                # a just-forked worker is still closing
             while len(sockets(pid)) > 1 and time.monotonic() < deadline:

@@ -61,7 +61,7 @@ def live(config):
 # -- the three request forms -------------------------------------------------
 
 def via_get(url, query, accept, **params):
-    return requests.get(url, params={"query": query, **params}, headers={"Accept": accept}, timeout=15)
+    return requests.get(url, params={"query": query, **params}, headers={"Accept": accept}, timeout=60)
 
 
 def via_post_form(url, query, accept, **params):
