@@ -190,3 +190,37 @@ def test_the_store_serves_a_positive_integer_with_its_datatype(store_backend):
         assert answer.get_data(as_text=True).split() == ["t", "http://www.w3.org/2001/XMLSchema#positiveInteger"]
     finally:
         app.extensions["kg.store"].close()
+
+
+def _locked_by_this_process(path: Path) -> bool:
+    """Does this process hold a POSIX lock (RocksDB's, on its LOCK file) on ``path``?"""
+    import os
+    st = os.stat(path)
+    wanted = f"{os.major(st.st_dev):02x}:{os.minor(st.st_dev):02x}:{st.st_ino}"
+    with open("/proc/locks") as locks:
+        return any(wanted in line.split() and str(os.getpid()) in line.split() for line in locks)
+
+
+def test_a_store_built_while_checked_is_closed_before_it_is_swapped_in(tmp_path, shipped_as_nquads):
+    """The persistent store the data is parsed into and checked in is closed before its
+    files go into the manifest and it is served: while it is open, RocksDB rewrites its
+    files in the background (the build then failed on a vanished file, or the next start
+    called the sound store corrupted). The report of the check still reads the data, and
+    the next start opens the store without validating again."""
+    from server.report import render_text
+    from server.startup import start
+    config = config_for(shipped_as_nquads, VALIDATE_ON_START=True, STORE_BACKEND="oxigraph",
+                        STORE_PATH=str(tmp_path / "store"))
+    first = start(config)
+    try:
+        assert first.action == "built" and first.outcome.conforms
+        assert not _locked_by_this_process(tmp_path / "store" / "db" / "LOCK")
+        assert "CONFORMS" in render_text(first.outcome)
+        assert first.outcome.loaded.subjects_of(URIRef(BASE + "graph/camboja-sam-serey-pardoned"))
+    finally:
+        first.store.close()
+    again = start(config)
+    try:
+        assert again.action == "opened" and again.outcome is None
+    finally:
+        again.store.close()
