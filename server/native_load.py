@@ -158,6 +158,8 @@ def load(config, files: list[Path], store: ox.Store | None = None) -> StoreDatas
                 add(q.subject, q.predicate, q.object)
                 yield q
                 yield ox.Quad(q.subject, q.predicate, q.object)
+            if not graphs:            # an empty file still names its graph (as in the loader)
+                graphs.add(default_graph)
 
     store.bulk_extend(data_quads())
     # one native pass over the data's union (the default graph, before anything else

@@ -224,3 +224,19 @@ def test_a_store_built_while_checked_is_closed_before_it_is_swapped_in(tmp_path,
         assert again.action == "opened" and again.outcome is None
     finally:
         again.store.close()
+
+
+@pytest.mark.parametrize("suffix", [".nq", ".nt"])
+def test_an_empty_data_file_is_judged_as_on_the_loaders_path(tmp_path, shipped_as_nquads, suffix):
+    """An empty N-Quads / N-Triples file beside the others names its graph
+    (``graph/<stem>``) on both paths: the graph is counted, and the file is reported for
+    not describing it; the verdict does not depend on the path taken."""
+    import shutil
+    folder = tmp_path / "data"
+    shutil.copytree(shipped_as_nquads, folder)
+    (folder / ("zz-empty" + suffix)).write_text("", encoding="utf-8")
+    native, reference = outcomes(folder, "turbo")
+    assert native.summary == reference.summary
+    assert findings(native) == findings(reference)
+    assert any(f[1] == "graph per file" and f[3].endswith("zz-empty" + suffix) for f in findings(native))
+    assert native.conforms is reference.conforms is False
