@@ -38,7 +38,8 @@ import pyoxigraph as ox
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS
 
-from .loader import LoadedDataset, load_dataset
+from .errors import DataLoadError
+from .loader import DataLoadErrors, LoadedDataset, load_dataset
 from .namespaces import dataset_namespaces
 from .store.bulk import file_quads
 from .store.results import to_ox, to_rdflib
@@ -149,8 +150,11 @@ def load(config, files: list[Path], store: ox.Store | None = None) -> StoreDatas
     terms = TermRecords()
     add = terms.add
 
+    reading = [0]                     # the file being read
+
     def data_quads() -> Iterator[ox.Quad]:
         for number, path in enumerate(files):
+            reading[0] = number
             graphs = written.setdefault(str(path), set())
             default_graph = ox.NamedNode(base + ("" if base.endswith("/") else "/") + "graph/" + path.stem)
             for q in file_quads(path, default_graph, f"f{number}x", limit):
@@ -161,7 +165,18 @@ def load(config, files: list[Path], store: ox.Store | None = None) -> StoreDatas
             if not graphs:            # an empty file still names its graph (as in the loader)
                 graphs.add(default_graph)
 
-    store.bulk_extend(data_quads())
+    try:
+        store.bulk_extend(data_quads())
+    except DataLoadError as first:
+        # every broken file of the run is reported, as the loader does: read the rest
+        errors = [first]
+        for number, path in enumerate(files[reading[0] + 1:], reading[0] + 1):
+            try:
+                for _ in file_quads(path, ox.NamedNode(base), f"f{number}x", limit):
+                    pass
+            except DataLoadError as err:
+                errors.append(err)
+        raise (first if len(errors) == 1 else DataLoadErrors(errors)) from None
     # one native pass over the data's union (the default graph, before anything else
     # goes in): what server.report.summarize counts
     triples = 0

@@ -240,3 +240,26 @@ def test_an_empty_data_file_is_judged_as_on_the_loaders_path(tmp_path, shipped_a
     assert findings(native) == findings(reference)
     assert any(f[1] == "graph per file" and f[3].endswith("zz-empty" + suffix) for f in findings(native))
     assert native.conforms is reference.conforms is False
+
+
+def test_every_broken_file_is_named_as_on_the_loaders_path(tmp_path, shipped_as_nquads):
+    """Two N-Quads files with syntax errors: both are reported, each with file, line and
+    column, on the native path as on the loader's (not only the first)."""
+    import shutil
+
+    from server.errors import DataLoadError
+    folder = tmp_path / "data"
+    shutil.copytree(shipped_as_nquads, folder)
+    for name, junk in (("camboja-sam-serey-pardoned.nq", "garbage here\n"),
+                       ("fourteen-activists-freed.nq", "<a> <b> .\n")):
+        with open(folder / name, "a", encoding="utf-8") as out:
+            out.write(junk)
+    config = config_for(folder)
+    sources = find_sources(config)
+    raised = []
+    for native in (True, False):
+        with pytest.raises(DataLoadError) as error:
+            parse(sources, config, native=native)
+        raised.append([(Path(e.path).name, e.line, e.column, e.reason) for e in error.value.errors])
+    assert raised[0] == raised[1]
+    assert [name for name, *_ in raised[0]] == ["camboja-sam-serey-pardoned.nq", "fourteen-activists-freed.nq"]
