@@ -28,6 +28,7 @@ per-article provenance checks, which look at one article graph at a time.
 """
 from __future__ import annotations
 
+import gc
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,7 +38,8 @@ import pyoxigraph as ox
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS
 
-from .loader import LoadedDataset, load_dataset
+from .errors import DataLoadError
+from .loader import DataLoadErrors, LoadedDataset, load_dataset
 from .namespaces import dataset_namespaces
 from .store.bulk import file_quads
 from .store.results import to_ox, to_rdflib
@@ -60,6 +62,7 @@ class StoreDataset(LoadedDataset):
     shapes_name: URIRef | None = None
     #: turbo's records of the graph to validate (``server.validation_fast.TermRecords``)
     terms: object | None = None
+    _namespaces: list = field(default_factory=list)
 
     def subjects_of(self, name: URIRef) -> frozenset:
         found = self.subjects.get(name)
@@ -111,6 +114,20 @@ class StoreDataset(LoadedDataset):
         """Drop the term records once validated (they are as large as a second copy)."""
         self.terms = None
 
+    def detach(self) -> None:
+        """Let go of the store (and its rdflib view), so that it is closed: the
+        persistent store being built must be closed before its files are listed and
+        swapped in (RocksDB compacts in the background while it is open). ``attach``
+        reads a store again."""
+        self._namespaces = list(self.dataset.namespaces())
+        self.store = self.dataset = None
+        gc.collect()          # the view's graphs and namespace manager refer to each other
+
+    def attach(self, store: ox.Store) -> None:
+        """Read ``store`` (the same quads: the persistent store built from the one this
+        was loaded into, now read-only) from now on."""
+        self.store, self.dataset = store, store_view(store, self._namespaces)
+
 
 def load(config, files: list[Path], store: ox.Store | None = None) -> StoreDataset:
     """Parse the ontology and shapes (``server.loader``) and the data ``files``
@@ -133,8 +150,11 @@ def load(config, files: list[Path], store: ox.Store | None = None) -> StoreDatas
     terms = TermRecords()
     add = terms.add
 
+    reading = [0]                     # the file being read
+
     def data_quads() -> Iterator[ox.Quad]:
         for number, path in enumerate(files):
+            reading[0] = number
             graphs = written.setdefault(str(path), set())
             default_graph = ox.NamedNode(base + ("" if base.endswith("/") else "/") + "graph/" + path.stem)
             for q in file_quads(path, default_graph, f"f{number}x", limit):
@@ -142,8 +162,21 @@ def load(config, files: list[Path], store: ox.Store | None = None) -> StoreDatas
                 add(q.subject, q.predicate, q.object)
                 yield q
                 yield ox.Quad(q.subject, q.predicate, q.object)
+            if not graphs:            # an empty file still names its graph (as in the loader)
+                graphs.add(default_graph)
 
-    store.bulk_extend(data_quads())
+    try:
+        store.bulk_extend(data_quads())
+    except DataLoadError as first:
+        # every broken file of the run is reported, as the loader does: read the rest
+        errors = [first]
+        for number, path in enumerate(files[reading[0] + 1:], reading[0] + 1):
+            try:
+                for _ in file_quads(path, ox.NamedNode(base), f"f{number}x", limit):
+                    pass
+            except DataLoadError as err:
+                errors.append(err)
+        raise (first if len(errors) == 1 else DataLoadErrors(errors)) from None
     # one native pass over the data's union (the default graph, before anything else
     # goes in): what server.report.summarize counts
     triples = 0
@@ -182,14 +215,27 @@ def load(config, files: list[Path], store: ox.Store | None = None) -> StoreDatas
             f"({ox.NamedNode(ontology_name)}, {ox.NamedNode(shapes_name)})) }}"):
         add(row["s"], _DEFINED_BY, row["g"])
 
-    from oxrdflib import OxigraphStore
-    view = Dataset(store=OxigraphStore(store=store))
-    for prefix, namespace in small.dataset.namespaces():
-        view.bind(prefix, namespace, override=False)
+    view = store_view(store, small.dataset.namespaces())
     return StoreDataset(
         dataset=view, ontology=small.ontology, shapes=small.shapes, data_graphs=data_graphs,
         origins={}, files={**small.files, **files_map}, subjects={},
         store=store, counted=(summary, used), shapes_name=shapes_name, terms=terms)
 
 
-__all__ = ["StoreDataset", "load"]
+def store_view(store: ox.Store, namespaces=()) -> Dataset:
+    """An rdflib Dataset reading ``store`` (oxrdflib) that never writes to it: asking
+    it for a graph (``Dataset.graph``) adds no graph to the store (which may be
+    read-only, and which holds the graphs of the data already)."""
+    from oxrdflib import OxigraphStore
+
+    class ReadingStore(OxigraphStore):
+        def add_graph(self, graph) -> None:
+            pass
+
+    view = Dataset(store=ReadingStore(store=store))
+    for prefix, namespace in namespaces:
+        view.bind(prefix, namespace, override=False)
+    return view
+
+
+__all__ = ["StoreDataset", "load", "store_view"]

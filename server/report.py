@@ -19,7 +19,8 @@ problems and undeclared terms fail; warnings and infos are shown and counted.
 """
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+import threading
+from concurrent.futures import Future
 
 import os
 import re
@@ -95,17 +96,15 @@ def check(loaded: LoadedDataset, base_iri: str, validator=None, sources_dir: str
     undeclared = sorted({t for t in used if t not in declared} |
                         undeclared_terms([loaded.shapes], loaded.ontology, own))
     # SHACL runs in a thread while the other checks run here: pyshacl-turbo releases
-    # the GIL, so on two cores its time and theirs overlap (pySHACL does not: no gain)
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="shacl") as pool:
-        validating = pool.submit(validator, validation_input(loaded), loaded.shapes, None)
-        try:
-            shape_problems = check_shapes(loaded.shapes, shapes_engine) if len(loaded.shapes) else []
-            curation = check_provenance(loaded, base_iri, sources_dir)
-            names = namespace_manager(loaded, base_iri)
-        except BaseException:
-            validating.cancel()
-            raise
-        report = validating.result()
+    # the GIL, so on two cores its time and theirs overlap (pySHACL does not: no gain).
+    # A daemon thread, not a pool: an error or Ctrl-C here
+    # is raised at once, not after the validation ends (a pool joins its threads first,
+    # and again at exit: minutes with pySHACL on large data)
+    validating = _in_thread(validator, validation_input(loaded), loaded.shapes, None)
+    shape_problems = check_shapes(loaded.shapes, shapes_engine) if len(loaded.shapes) else []
+    curation = check_provenance(loaded, base_iri, sources_dir)
+    names = namespace_manager(loaded, base_iri)
+    report = validating.result()
     return Outcome(
         loaded=loaded,
         report=report,
@@ -116,6 +115,19 @@ def check(loaded: LoadedDataset, base_iri: str, validator=None, sources_dir: str
         curation=curation,
         only_files=tuple(relative(f) for f in only_files),
     )
+
+
+def _in_thread(function, *args) -> Future:
+    """``function(*args)`` run in a daemon thread; its result (or exception) as a Future."""
+    future: Future = Future()
+
+    def run() -> None:
+        try:
+            future.set_result(function(*args))
+        except BaseException as exc:
+            future.set_exception(exc)
+    threading.Thread(target=run, name="shacl", daemon=True).start()
+    return future
 
 
 def validation_input(loaded: LoadedDataset):

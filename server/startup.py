@@ -317,11 +317,14 @@ def _native_build(backend, sources: Sources, config, files: list[Path], engine: 
         outcome = check(loaded, config, engine, say)
         gate(outcome, config)
         loaded.release_terms()
+        loaded.detach()      # the store is closed before its files are listed and swapped in
         checked.append(outcome)
 
     backend.build(fill, sources.fingerprint, None)
-    backend.manifest = backend.folder.record_verdict(backend.manifest, bool(checked[0].conforms))
-    return checked[0]
+    outcome = checked[0]
+    outcome.loaded.attach(backend.store)      # the report reads the store as it is served
+    backend.manifest = backend.folder.record_verdict(backend.manifest, bool(outcome.conforms))
+    return outcome
 
 
 def _validate_again(manifest, folder, config, say: Say) -> bool:

@@ -190,3 +190,76 @@ def test_the_store_serves_a_positive_integer_with_its_datatype(store_backend):
         assert answer.get_data(as_text=True).split() == ["t", "http://www.w3.org/2001/XMLSchema#positiveInteger"]
     finally:
         app.extensions["kg.store"].close()
+
+
+def _locked_by_this_process(path: Path) -> bool:
+    """Does this process hold a POSIX lock (RocksDB's, on its LOCK file) on ``path``?"""
+    import os
+    st = os.stat(path)
+    wanted = f"{os.major(st.st_dev):02x}:{os.minor(st.st_dev):02x}:{st.st_ino}"
+    with open("/proc/locks") as locks:
+        return any(wanted in line.split() and str(os.getpid()) in line.split() for line in locks)
+
+
+def test_a_store_built_while_checked_is_closed_before_it_is_swapped_in(tmp_path, shipped_as_nquads):
+    """The persistent store the data is parsed into and checked in is closed before its
+    files go into the manifest and it is served: while it is open, RocksDB rewrites its
+    files in the background (the build then failed on a vanished file, or the next start
+    called the sound store corrupted). The report of the check still reads the data, and
+    the next start opens the store without validating again."""
+    from server.report import render_text
+    from server.startup import start
+    config = config_for(shipped_as_nquads, VALIDATE_ON_START=True, STORE_BACKEND="oxigraph",
+                        STORE_PATH=str(tmp_path / "store"))
+    first = start(config)
+    try:
+        assert first.action == "built" and first.outcome.conforms
+        assert not _locked_by_this_process(tmp_path / "store" / "db" / "LOCK")
+        assert "CONFORMS" in render_text(first.outcome)
+        assert first.outcome.loaded.subjects_of(URIRef(BASE + "graph/camboja-sam-serey-pardoned"))
+    finally:
+        first.store.close()
+    again = start(config)
+    try:
+        assert again.action == "opened" and again.outcome is None
+    finally:
+        again.store.close()
+
+
+@pytest.mark.parametrize("suffix", [".nq", ".nt"])
+def test_an_empty_data_file_is_judged_as_on_the_loaders_path(tmp_path, shipped_as_nquads, suffix):
+    """An empty N-Quads / N-Triples file beside the others names its graph
+    (``graph/<stem>``) on both paths: the graph is counted, and the file is reported for
+    not describing it; the verdict does not depend on the path taken."""
+    import shutil
+    folder = tmp_path / "data"
+    shutil.copytree(shipped_as_nquads, folder)
+    (folder / ("zz-empty" + suffix)).write_text("", encoding="utf-8")
+    native, reference = outcomes(folder, "turbo")
+    assert native.summary == reference.summary
+    assert findings(native) == findings(reference)
+    assert any(f[1] == "graph per file" and f[3].endswith("zz-empty" + suffix) for f in findings(native))
+    assert native.conforms is reference.conforms is False
+
+
+def test_every_broken_file_is_named_as_on_the_loaders_path(tmp_path, shipped_as_nquads):
+    """Two N-Quads files with syntax errors: both are reported, each with file, line and
+    column, on the native path as on the loader's (not only the first)."""
+    import shutil
+
+    from server.errors import DataLoadError
+    folder = tmp_path / "data"
+    shutil.copytree(shipped_as_nquads, folder)
+    for name, junk in (("camboja-sam-serey-pardoned.nq", "garbage here\n"),
+                       ("fourteen-activists-freed.nq", "<a> <b> .\n")):
+        with open(folder / name, "a", encoding="utf-8") as out:
+            out.write(junk)
+    config = config_for(folder)
+    sources = find_sources(config)
+    raised = []
+    for native in (True, False):
+        with pytest.raises(DataLoadError) as error:
+            parse(sources, config, native=native)
+        raised.append([(Path(e.path).name, e.line, e.column, e.reason) for e in error.value.errors])
+    assert raised[0] == raised[1]
+    assert [name for name, *_ in raised[0]] == ["camboja-sam-serey-pardoned.nq", "fourteen-activists-freed.nq"]
