@@ -34,6 +34,8 @@ checksum, evidence, date words, printed words) are skipped, and ``Curation.skipp
 """
 from __future__ import annotations
 
+from bisect import bisect_right
+
 import hashlib
 import re
 from collections import defaultdict
@@ -151,30 +153,70 @@ def sha256_of(path: str | Path) -> str:
 _PREFIX = re.compile(r"(?im)^\s*@?prefix\s+([A-Za-z][\w.-]*)?:\s*<([^>]*)>")
 
 
+#: Files larger than this get no line numbers in findings (their text is not held in
+#: memory to look for them); their findings still name the file and the resource.
+LINE_LOOKUP_MAX_BYTES = 64 * 1024 * 1024
+_TEXTS: dict = {}          # (path, size, mtime) -> (text, line starts, prefixes); 2 at most
+
+
+def _file_text(path: str | Path):
+    """The text of ``path``, the offsets where its lines start and its prefixes, read
+    once per file (a check with many findings in one big file looks up many lines)."""
+    try:
+        info = Path(path).stat()
+    except OSError:
+        return None
+    if info.st_size > LINE_LOOKUP_MAX_BYTES:
+        return None
+    key = (str(path), info.st_size, info.st_mtime_ns)
+    found = _TEXTS.get(key)
+    if found is None:
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+        starts = [0] + [m.end() for m in re.finditer("\n", text)]
+        found = (text, starts, _PREFIX.findall(text))
+        while len(_TEXTS) >= 2:
+            _TEXTS.pop(next(iter(_TEXTS)))
+        _TEXTS[key] = found
+    return found
+
+
+def _lines_of(path: str | Path, pattern: re.Pattern, first: bool = False) -> list[int]:
+    read = _file_text(path)
+    if read is None:
+        return []
+    text, starts, _prefixes = read
+    lines: list[int] = []
+    for match in pattern.finditer(text):
+        line = bisect_right(starts, match.start())
+        if not lines or lines[-1] != line:
+            lines.append(line)
+            if first:
+                break
+    return lines
+
+
 def term_lines(path: str | Path, term: str) -> list[int]:
     """1-based lines of the Turtle-family file ``path`` that write ``term`` (as ``<iri>``
     or ``prefix:local`` with a prefix the file declares)."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+    read = _file_text(path)
+    if read is None:
         return []
     forms = [re.escape(f"<{term}>")]
-    for prefix, namespace in _PREFIX.findall(text):
+    for prefix, namespace in read[2]:
         if term.startswith(namespace) and len(term) > len(namespace):
             local = term[len(namespace):]
             forms.append(rf"(?<![\w:-]){re.escape(prefix)}:{re.escape(local)}(?![\w-])")
-    pattern = re.compile("|".join(forms))
-    return [n for n, line in enumerate(text.splitlines(), 1) if pattern.search(line)]
+    return _lines_of(path, re.compile("|".join(forms)))
 
 
 def _quote_line(path: str, quote: str) -> int | None:
     """The line of ``path`` where the literal ``quote`` starts (its first words)."""
-    try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError):
-        return None
     head = quote.replace("\\", "\\\\").replace('"', '\\"')[:40]
-    return next((n for n, line in enumerate(lines, 1) if head in line), None)
+    lines = _lines_of(path, re.compile(re.escape(head)), first=True)
+    return lines[0] if lines else None
 
 
 def _line(path: str, term: URIRef) -> int | None:

@@ -333,3 +333,18 @@ def test_validate_on_turbo_does_not_import_the_reference_engine():
     pytest.importorskip("pyshacl_turbo")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert out.stdout.strip().splitlines()[-1] == "0 []", out.stdout[-500:] + out.stderr[-2000:]
+
+
+def test_line_numbers_follow_the_file_and_skip_files_too_big_to_hold(tmp_path, monkeypatch):
+    """Findings' line numbers come from the file as it is now (a file read for an earlier
+    finding is re-read once it changes); a file over LINE_LOOKUP_MAX_BYTES gets none."""
+    from server import curation
+    path = tmp_path / "a.ttl"
+    path.write_text('@prefix ex: <http://example.org/> .\nex:a ex:p ex:b .\n', encoding="utf-8")
+    assert curation.term_lines(path, "http://example.org/b") == [2]
+    path.write_text('@prefix ex: <http://example.org/> .\n\n\nex:a ex:p\n  ex:b, <http://example.org/b> .\n',
+                    encoding="utf-8")
+    assert curation.term_lines(path, "http://example.org/b") == [5]
+    assert curation._quote_line(str(path), "ex:p") == 4
+    monkeypatch.setattr(curation, "LINE_LOOKUP_MAX_BYTES", 10)
+    assert curation.term_lines(path, "http://example.org/b") == []
